@@ -1,0 +1,49 @@
+/**
+ * The agent's effective configuration, after env reading, OTEL_* fallbacks and validation.
+ * Every field is always set: a missing or invalid value has already been replaced by its default.
+ */
+
+export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'console', 'file', 'none'] as const;
+export type ExporterName = (typeof EXPORTER_NAMES)[number];
+
+export const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AgentConfig {
+  enabled: boolean;
+  serviceName: string;
+  serviceVersion: string | undefined;
+  environment: string | undefined;
+  /** Extra resource attributes (OTEL_RESOURCE_ATTRIBUTES). */
+  resourceAttributes: Record<string, string>;
+  /** Deduplicated, never empty; ['none'] means "create and propagate context, export nothing". */
+  exporters: ExporterName[];
+  /** Explicit endpoint URL; undefined means "each exporter's own default". */
+  endpoint: string | undefined;
+  headers: Record<string, string>;
+  caFile: string | undefined;
+  jaegerAgentHost: string;
+  jaegerAgentPort: number;
+  filePath: string;
+  sampleRate: number;
+  /** Short names, e.g. ['http', 'express', 'undici', 'pg']. */
+  instrumentations: string[];
+  maxQueueSize: number;
+  batchSize: number;
+  scheduleDelayMs: number;
+  exportTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+export type ConfigKey = keyof AgentConfig;
+
+/** Where a value came from: 'TRACING_SAMPLE_RATE', 'OTEL_SERVICE_NAME', 'package.json', 'default', ... */
+export type ConfigSources = Record<ConfigKey, string>;
+
+export interface LoadedConfig {
+  config: AgentConfig;
+  sources: ConfigSources;
+  /** One human line per problem, already formatted for stderr. */
+  problems: string[];
+}
