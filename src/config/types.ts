@@ -34,6 +34,18 @@ export interface AgentConfig {
   exportTimeoutMs: number;
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+
+  // Error paths (see README "Errors and PII").
+  piiMasking: boolean;
+  /** User regex sources, not yet compiled (src/redact compiles and vets them). */
+  piiPatterns: string[];
+  /** Extra sensitive key names, lower-case. */
+  piiKeys: string[];
+  captureStacktrace: boolean;
+  errorBodyTraceId: boolean;
+  errorBodyField: string;
+  errorStatusMin: number;
+  responseHeader: boolean;
 }
 
 export type ConfigKey = keyof AgentConfig;
