@@ -1,0 +1,37 @@
+/**
+ * The preload entry: `node -r @x/otel-agent/register app.js` or `node --import @x/otel-agent/register app.mjs`.
+ * Side effects only; logic lives in src/. Never throws into the app.
+ */
+import { isMainThread } from 'worker_threads';
+
+const STARTED = Symbol.for('@x/otel-agent.started');
+const globalState = globalThis as { [STARTED]?: boolean };
+
+function registerAgent(): void {
+  // Only the main thread: Node 20 re-runs -r preloads inside the loader-hooks thread that
+  // module.register() starts, and the agent's own export worker must never trace itself.
+  // Apps' worker threads are skipped too (see README: worker threads).
+  if (!isMainThread) return;
+  // `-r` twice, or `-r` plus `--import`, start one agent.
+  if (globalState[STARTED]) return;
+  globalState[STARTED] = true;
+
+  // Config reading is cheap (no OpenTelemetry module): TRACING_ENABLED=false stops here with nothing loaded.
+  const { loadConfig } = require('./src/config') as typeof import('./src/config');
+  const { createLogger } = require('./src/logger') as typeof import('./src/logger');
+  const loaded = loadConfig();
+  const logger = createLogger(loaded.config.logLevel);
+  for (const problem of loaded.problems) logger.warn(problem);
+  if (!loaded.config.enabled) return;
+
+  const { startAgent } = require('./src/agent') as typeof import('./src/agent');
+  startAgent(loaded, logger);
+}
+
+try {
+  registerAgent();
+} catch (err) {
+  process.stderr.write(
+    `otel-agent: failed to start (${err instanceof Error ? err.message : String(err)}); your application is not instrumented and runs normally\n`,
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * config -> tracing pipeline -> instrumentations -> ESM hook -> exit hooks. Idempotent start/stop.
+ * Everything heavy is required here, never from register.ts, so TRACING_ENABLED=false loads none of it.
+ */
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { LoadedConfig } from './config/types';
+import { createLogger } from './logger';
+import type { AgentLogger } from './logger';
+import { reportInternalError, safely, setSafeLogger } from './safe';
+import { installExitHooks } from './sdk/exit-hooks';
+import { startTracing } from './sdk/tracing';
+import type { TracingPipeline } from './sdk/tracing';
+import { createInstrumentation, esmModuleNames } from './instrumentations/catalog';
+import { registerEsmLoaderHook } from './esm';
+
+export interface RunningAgent {
+  readonly loaded: LoadedConfig;
+  readonly pipeline: TracingPipeline;
+  shutdown(): Promise<void>;
+}
+
+let running: RunningAgent | undefined;
+
+export function getRunningAgent(): RunningAgent | undefined {
+  return running;
+}
+
+function loadInstrumentations(names: string[], logger: AgentLogger): Instrumentation[] {
+  const loaded: Instrumentation[] = [];
+  for (const name of names) {
+    try {
+      loaded.push(createInstrumentation(name));
+    } catch (err) {
+      logger.error(`cannot load instrumentation "${name}" (${err instanceof Error ? err.message : String(err)}); continuing without it`);
+    }
+  }
+  return loaded;
+}
+
+/** Starts the agent once per process; later calls return the running instance. */
+export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLogger(loaded.config.logLevel)): RunningAgent | undefined {
+  if (running) return running;
+  const { config } = loaded;
+  if (!config.enabled) return undefined;
+  setSafeLogger(logger);
+
+  const pipeline = startTracing(config, logger);
+  const instrumentations = loadInstrumentations(config.instrumentations, logger);
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+  const unregisterInstrumentations = registerInstrumentations({ instrumentations, tracerProvider: pipeline.provider });
+
+  safely('ESM loader hook', false, () => registerEsmLoaderHook(esmModuleNames(instrumentations)));
+  const uninstallExitHooks = pipeline.exportProcessor ? installExitHooks(pipeline.exportProcessor, config, logger) : () => {};
+
+  logger.info(
+    `tracing service "${config.serviceName}" with ${config.instrumentations.join(', ')}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling`,
+  );
+
+  running = {
+    loaded,
+    pipeline,
+    async shutdown() {
+      if (running !== this) return;
+      running = undefined;
+      try {
+        uninstallExitHooks();
+        unregisterInstrumentations();
+        await pipeline.provider.shutdown();
+      } catch (err) {
+        reportInternalError('shutdown', err);
+      }
+    },
+  };
+  return running;
+}

@@ -1,0 +1,68 @@
+/**
+ * Which instrumentations the agent can load, by short name, and how to construct each one.
+ *
+ * Approach: the three defaults (http, express, undici) are required directly from their packages.
+ * Any other name is looked up as `@opentelemetry/instrumentation-<name>`, a dependency of
+ * @opentelemetry/auto-instrumentations-node, and only that one package is required. We never require
+ * auto-instrumentations-node itself: it constructs its whole catalogue (~480 modules, ~400 ms) even
+ * when one instrumentation is wanted. The config layer has already validated the names.
+ */
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { createRequire } from 'module';
+
+/** Requires packages the way auto-instrumentations-node would, so its nested dependencies resolve too. */
+function requireFromCatalogue(packageName: string): Record<string, unknown> {
+  try {
+    return require(packageName);
+  } catch {
+    const catalogueRequire = createRequire(require.resolve('@opentelemetry/auto-instrumentations-node/package.json'));
+    return catalogueRequire(packageName);
+  }
+}
+
+function findInstrumentationClass(exports: Record<string, unknown>, packageName: string) {
+  for (const [name, value] of Object.entries(exports)) {
+    if (typeof value === 'function' && /Instrumentation$/.test(name)) {
+      return value as new (config?: object) => Instrumentation;
+    }
+  }
+  throw new Error(`${packageName} exports no *Instrumentation class`);
+}
+
+export function createInstrumentation(shortName: string): Instrumentation {
+  switch (shortName) {
+    case 'http': {
+      const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      return new HttpInstrumentation();
+    }
+    case 'express': {
+      const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+      return new ExpressInstrumentation();
+    }
+    case 'undici': {
+      // undici and Node's global fetch publish on diagnostics_channel; the instrumentation subscribes there.
+      const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+      return new UndiciInstrumentation();
+    }
+    default: {
+      const packageName = `@opentelemetry/instrumentation-${shortName}`;
+      const InstrumentationClass = findInstrumentationClass(requireFromCatalogue(packageName), packageName);
+      return new InstrumentationClass();
+    }
+  }
+}
+
+const BUILTIN_MODULES = new Set(require('module').builtinModules as string[]);
+
+/** The module specifiers an ESM app may import that these instrumentations patch (import-in-the-middle's include list). */
+export function esmModuleNames(instrumentations: Instrumentation[]): string[] {
+  const names = new Set<string>();
+  for (const instrumentation of instrumentations) {
+    const definitions = (instrumentation as { getModuleDefinitions?: () => { name: string }[] }).getModuleDefinitions?.() ?? [];
+    for (const { name } of definitions) {
+      names.add(name);
+      if (BUILTIN_MODULES.has(name)) names.add(`node:${name}`);
+    }
+  }
+  return [...names];
+}

@@ -1,0 +1,176 @@
+/**
+ * The main thread's only span processor: hands finished, sampled spans to the export worker.
+ *
+ * Approach: the expensive half of tracing (batching, masking, OTLP/thrift serialization, network I/O,
+ * retries) runs in a worker thread, so it neither slows the app's event loop nor delays its startup
+ * (the exporter modules load in the worker). The main thread only converts a span to plain data and
+ * posts it in small batches every HANDOFF_DELAY_MS or every batchSize spans.
+ *
+ * At exit the same channel gives Node-exact semantics: the 'exit' handler (and the signal path) posts
+ * what is queued and blocks in Atomics.wait, bounded by the shutdown budget, until the worker has
+ * exported; process.exit() is never wrapped, so code after it never runs and exit codes are unchanged.
+ *
+ * Limitations: spans still open at exit are not exported (they have not ended); SIGKILL loses the
+ * last HANDOFF_DELAY_MS of spans and whatever the worker had not exported yet.
+ */
+import { TraceFlags } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { Worker } from 'worker_threads';
+import * as path from 'path';
+import type { AgentConfig } from '../config/types';
+import type { AgentLogger } from '../logger';
+import { reportInternalError } from '../safe';
+import type { SpanRecord } from './span-record';
+import { toSpanRecord } from './to-span-record';
+import { processResourceAttributes } from './resource';
+import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './worker-protocol';
+
+const HANDOFF_DELAY_MS = 200;
+
+export class WorkerSpanProcessor implements SpanProcessor {
+  private readonly _worker: Worker;
+  private readonly _flushSignal: Int32Array;
+  private readonly _pendingFlushes = new Map<number, () => void>();
+  private _buffer: SpanRecord[] = [];
+  private _handoffTimer: NodeJS.Timeout | undefined;
+  private _nextFlushId = 1;
+  private _spansHandedOff = 0;
+  private _droppedSpans = 0;
+  private _isShutDown = false;
+
+  constructor(
+    private readonly _config: AgentConfig,
+    private readonly _logger: AgentLogger,
+  ) {
+    const flushSignal = new SharedArrayBuffer(4);
+    this._flushSignal = new Int32Array(flushSignal);
+    const workerData: ExportWorkerData = { otelAgentExportWorker: true, config: _config, processAttributes: processResourceAttributes(), flushSignal };
+    this._worker = new Worker(path.join(__dirname, 'export-worker.js'), {
+      workerData,
+      // No preloads (-r, --import) and no inspector flags: the worker must never instrument itself.
+      execArgv: [],
+      stdout: false,
+      stderr: false,
+    });
+    this._worker.on('message', (message: FromExportWorker) => {
+      if (message.type === 'flushed') {
+        this._pendingFlushes.get(message.id)?.();
+        this._pendingFlushes.delete(message.id);
+      }
+    });
+    this._worker.on('error', (err) => {
+      this._isShutDown = true;
+      this._logger.error(`the export worker failed (${err.message}); spans are no longer exported, your application continues`);
+    });
+    // The worker must never keep the app alive; exit paths wait for it explicitly instead.
+    // (After adding listeners: a 'message' listener re-references the worker's port.)
+    this._worker.unref();
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this._isShutDown || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this._buffer.length >= this._config.maxQueueSize) {
+      this._droppedSpans++;
+      this._logger.warnRateLimited('main-queue-full', `span queue full (TRACING_MAX_QUEUE_SIZE=${this._config.maxQueueSize}); dropping spans`);
+      return;
+    }
+    try {
+      this._buffer.push(toSpanRecord(span));
+    } catch (err) {
+      reportInternalError('span hand-off', err);
+      return;
+    }
+    if (this._buffer.length >= this._config.batchSize) {
+      this._handOff();
+    } else if (this._handoffTimer === undefined) {
+      this._handoffTimer = setTimeout(() => this._handOff(), HANDOFF_DELAY_MS);
+      this._handoffTimer.unref();
+    }
+  }
+
+  get droppedSpans(): number {
+    return this._droppedSpans;
+  }
+
+  /** True when no span was ever produced: exit paths then need not wait for the worker at all. */
+  get hasNothingToFlush(): boolean {
+    return this._spansHandedOff === 0 && this._buffer.length === 0;
+  }
+
+  forceFlush(): Promise<void> {
+    return this._flushAsync('flush');
+  }
+
+  shutdown(): Promise<void> {
+    return this._flushAsync('shutdown').finally(() => {
+      this._isShutDown = true;
+      void this._worker.terminate();
+    });
+  }
+
+  /**
+   * Blocks the calling thread until the worker has exported everything queued, or `timeoutMs` passed.
+   * For 'exit' handlers and fatal signals, where no further event-loop turn will happen.
+   * Returns false on timeout.
+   */
+  flushSync(timeoutMs: number): boolean {
+    if (this._isShutDown) return true;
+    if (this.hasNothingToFlush) return true;
+    const id = this._nextFlushId++;
+    this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: true, shutdown: false, timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const done = Atomics.load(this._flushSignal, 0);
+      if (done >= id) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      Atomics.wait(this._flushSignal, 0, done, remaining);
+    }
+  }
+
+  private _flushAsync(type: 'flush' | 'shutdown'): Promise<void> {
+    if (this._isShutDown) return Promise.resolve();
+    const id = this._nextFlushId++;
+    const timeoutMs = this._config.shutdownTimeoutMs;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this._pendingFlushes.delete(id);
+        resolve();
+      }, timeoutMs + 100);
+      timer.unref();
+      this._pendingFlushes.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: false, shutdown: type === 'shutdown', timeoutMs });
+    });
+  }
+
+  private _takeBuffer(): SpanRecord[] {
+    if (this._handoffTimer !== undefined) {
+      clearTimeout(this._handoffTimer);
+      this._handoffTimer = undefined;
+    }
+    const spans = this._buffer;
+    this._buffer = [];
+    this._spansHandedOff += spans.length;
+    return spans;
+  }
+
+  private _handOff(): void {
+    const spans = this._takeBuffer();
+    if (spans.length > 0) this._post({ type: 'spans', spans });
+  }
+
+  private _post(message: ToExportWorker): void {
+    try {
+      this._worker.postMessage(message);
+    } catch (err) {
+      // A span attribute that cannot be cloned (e.g. set through an unchecked cast) must not lose the batch.
+      reportInternalError('span hand-off', err);
+    }
+  }
+}
