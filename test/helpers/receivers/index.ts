@@ -1,0 +1,16 @@
+/** In-test span receivers for the real export wire protocols, decoding into one normalized shape. */
+export type {
+  AttrValue,
+  ReceivedSpan,
+  Receiver,
+  ReceiverBehaviour,
+  ReceiverProtocol,
+  SpanKindName,
+  StatusCodeName,
+} from './types';
+export { startOtlpGrpcReceiver } from './otlp-grpc';
+export { startOtlpHttpReceiver } from './otlp-http';
+export { startJaegerUdpReceiver } from './jaeger-udp';
+export { startJaegerHttpReceiver } from './jaeger-http';
+export { decodeOtlpProtobuf, decodeOtlpJson, PROTO_DIR } from './otlp-decode';
+export { decodeJaegerAgentPacket, decodeJaegerBatch } from './jaeger-decode';
