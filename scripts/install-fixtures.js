@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+'use strict';
+// Installs the test fixtures that need their own dependency tree (express@4 must be installed as
+// `express` in its own folder: instrumentations match packages by folder name). Idempotent.
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const fixtures = ['test/fixtures/express4'];
+for (const fixture of fixtures) {
+  const dir = path.join(__dirname, '..', fixture);
+  if (fs.existsSync(path.join(dir, 'node_modules', '.package-lock.json'))) continue;
+  console.log(`installing ${fixture}`);
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'inherit' });
+}

@@ -1,0 +1,81 @@
+/**
+ * Every way a process ends flushes its spans, and ends exactly as it would without the agent:
+ * same exit code or signal, same app output.
+ */
+import { expect } from 'chai';
+import { startApp } from '../helpers/app-process';
+import type { RunningApp } from '../helpers/app-process';
+import { fixture } from '../helpers/paths';
+import { startOtlpGrpcReceiver } from '../helpers/receivers';
+import type { Receiver } from '../helpers/receivers';
+
+interface ExitCase {
+  mode: string;
+  /** Signal the test sends once the app printed READY. */
+  send?: NodeJS.Signals;
+}
+
+const CASES: ExitCase[] = [
+  { mode: 'normal' },
+  { mode: 'exit0' },
+  { mode: 'exit3' },
+  { mode: 'uncaught' },
+  { mode: 'unhandled' },
+  { mode: 'sigterm-nohandler', send: 'SIGTERM' },
+  { mode: 'sigint-nohandler', send: 'SIGINT' },
+  { mode: 'sigterm-handler', send: 'SIGTERM' },
+];
+
+async function runCase(testCase: ExitCase, agent: boolean, targetUrl: string, receiver: Receiver) {
+  const app: RunningApp = startApp(fixture('exit-app.js'), {
+    agent: agent ? 'require' : 'none',
+    // A long schedule delay: spans can only arrive through the exit-time flush.
+    env: { MODE: testCase.mode, TARGET_URL: targetUrl, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '60000' },
+  });
+  if (testCase.send) {
+    await app.waitForOutput('READY');
+    app.child.kill(testCase.send);
+  }
+  const exit = await app.exited();
+  return { ...exit, stdout: app.stdout, stderr: app.stderr };
+}
+
+/** Node's own fatal-error output, minus the agent's lines and file paths that differ by run. */
+function comparableStderr(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !line.startsWith('otel-agent:'))
+    .join('\n');
+}
+
+describe('exit paths (integration)', function () {
+  this.timeout(60_000);
+  let receiver: Receiver;
+  let target: RunningApp;
+  let targetUrl: string;
+
+  before(async () => {
+    receiver = await startOtlpGrpcReceiver();
+    target = startApp(fixture('http-app.js'), { agent: 'none' });
+    targetUrl = `http://127.0.0.1:${await target.port()}`;
+  });
+  after(async () => {
+    await target.stop('SIGKILL');
+    await receiver.close();
+  });
+
+  for (const testCase of CASES) {
+    it(`${testCase.mode}: same exit code/signal and output as without the agent, and the span arrives`, async () => {
+      const bare = await runCase(testCase, false, targetUrl, receiver);
+      receiver.reset();
+      const traced = await runCase(testCase, true, targetUrl, receiver);
+      expect({ code: traced.code, signal: traced.signal }).to.deep.equal({ code: bare.code, signal: bare.signal });
+      expect(traced.stdout).to.equal(bare.stdout);
+      expect(comparableStderr(traced.stderr)).to.equal(comparableStderr(bare.stderr));
+      expect(traced.stdout).not.to.include('AFTER-EXIT');
+      // the outgoing request's client span was exported before the process ended
+      const clientSpans = receiver.spans.filter((span) => span.kind === 'CLIENT' && String(span.attributes['url.full']).endsWith('/health'));
+      expect(clientSpans, `spans received: ${receiver.spans.map((s) => s.name).join(', ')}`).to.have.length(1);
+    });
+  }
+});

@@ -1,0 +1,114 @@
+/**
+ * Starting (or not starting) the agent: TRACING_ENABLED=false leaves nothing behind, bad config
+ * never stops the app, and loading register twice starts one agent.
+ */
+import { expect } from 'chai';
+import { getJson, runApp, startApp } from '../helpers/app-process';
+import { fixture, REGISTER } from '../helpers/paths';
+import { startOtlpGrpcReceiver } from '../helpers/receivers';
+
+async function introspect(env: Record<string, string>, extra: { nodeArgs?: string[]; agent?: 'require' | 'import' | 'none' } = {}) {
+  const result = await runApp(fixture('introspect-app.js'), { env, ...extra });
+  expect(result.code, result.stderr).to.equal(0);
+  return { report: JSON.parse(result.stdout.trim()), stderr: result.stderr };
+}
+
+describe('startup (integration)', function () {
+  this.timeout(60_000);
+
+  it('TRACING_ENABLED=false loads no OpenTelemetry module and patches nothing', async () => {
+    const disabled = await introspect({ TRACING_ENABLED: 'false' });
+    expect(disabled.report).to.deep.include({
+      otelModules: 0,
+      serverEmitPatched: false,
+      httpRequestWrapped: false,
+      httpsRequestWrapped: false,
+      exitListeners: 0,
+      sigtermListeners: 0,
+      sigintListeners: 0,
+    });
+    expect(disabled.report.agentModules.every((file: string) => /src\/(config|logger)/.test(file)), disabled.report.agentModules.join()).to.equal(true);
+    expect(disabled.stderr).to.equal('');
+    // OTEL_SDK_DISABLED is the standard fallback for the same switch
+    expect((await introspect({ OTEL_SDK_DISABLED: 'true' })).report.otelModules).to.equal(0);
+  });
+
+  it('the same introspection sees the agent when enabled (so the disabled test can fail)', async () => {
+    const enabled = await introspect({ TRACING_EXPORTER: 'none' });
+    expect(enabled.report.otelModules).to.be.greaterThan(0);
+    expect(enabled.report.serverEmitPatched).to.equal(true);
+    expect(enabled.report.httpRequestWrapped).to.equal(true);
+  });
+
+  it('exporter none still creates and propagates trace context', async () => {
+    const downstream = startApp(fixture('express5-app.js'), { agent: 'none' });
+    const app = startApp(fixture('express5-app.js'), { env: { TRACING_EXPORTER: 'none' } });
+    try {
+      const [portA, portB] = await Promise.all([app.port(), downstream.port()]);
+      const traceId = 'a'.repeat(32);
+      const response = await getJson(`http://127.0.0.1:${portA}/chain?target=http://127.0.0.1:${portB}`, {
+        traceparent: `00-${traceId}-${'b'.repeat(16)}-01`,
+      });
+      expect(response.body.viaFetch.traceparent).to.match(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      expect(response.body.viaHttp.traceparent).to.match(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    } finally {
+      await Promise.all([app.stop('SIGKILL'), downstream.stop('SIGKILL')]);
+    }
+  });
+
+  it('bad config: one stderr line per problem naming variable and value; the app still serves and is traced', async () => {
+    const receiver = await startOtlpGrpcReceiver();
+    const bad: Record<string, string> = {
+      TRACING_SAMPLE_RATE: '1.5',
+      TRACING_EXPORTER: 'otlp,zipkin',
+      TRACING_MAX_QUEUE_SIZE: '-1',
+      TRACING_INSTRUMENTATIONS: 'http,express,undici,nosuchlib',
+      TRACING_SERVICE_NAME: 'my service',
+      TRACING_LOG_LEVEL: 'loud',
+      TRACING_HEADERS: 'novalue',
+      TRACING_SAMPL_RATE: '0.5',
+    };
+    const app = startApp(fixture('express5-app.js'), { env: { ...bad, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50' } });
+    try {
+      const port = await app.port();
+      expect((await getJson(`http://127.0.0.1:${port}/users/1`)).status).to.equal(200);
+      await receiver.waitForSpans((all) => all.some((s) => s.kind === 'SERVER'));
+      const lines = app.stderr.trim().split('\n');
+      expect(lines, app.stderr).to.have.length(Object.keys(bad).length);
+      for (const [variable, value] of Object.entries(bad)) {
+        const line = lines.find((l) => l.includes(variable + '=') || l.includes(variable + ' '));
+        expect(line, `${variable} in:\n${app.stderr}`).to.exist;
+        if (variable !== 'TRACING_HEADERS') expect(line).to.include(value.includes(',') ? value.split(',').pop()! : value);
+      }
+      expect(app.stderr).not.to.match(/\n\s+at /); // no stack traces
+    } finally {
+      await app.stop('SIGKILL');
+      await receiver.close();
+    }
+  });
+
+  for (const [label, nodeArgs, agent] of [
+    ['-r twice', ['-r', REGISTER], 'require'],
+    ['-r plus --import', ['--import', REGISTER], 'require'],
+  ] as const) {
+    it(`${label} starts one agent: one span per request, nothing alarming on stderr`, async () => {
+      const receiver = await startOtlpGrpcReceiver();
+      const app = startApp(fixture('express5-app.js'), {
+        agent,
+        nodeArgs: [...nodeArgs],
+        env: { TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50' },
+      });
+      try {
+        const port = await app.port();
+        await getJson(`http://127.0.0.1:${port}/users/1`);
+        await app.stop('SIGTERM');
+        const servers = receiver.spans.filter((s) => s.kind === 'SERVER');
+        expect(servers).to.have.length(1);
+        expect(app.stderr).to.equal('');
+      } finally {
+        await app.stop('SIGKILL');
+        await receiver.close();
+      }
+    });
+  }
+});
