@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * The `otel-agent` bin: a dispatcher only. Each command is its own module, required on demand
+ * so `otel-agent config` stays fast. Nothing here may import @opentelemetry/*.
+ */
+import type { CliCommand, CliIo } from './command';
+import { USAGE_ERROR_EXIT_CODE } from './command';
+
+/** Add a command here: its module exports a CliCommand. */
+const COMMANDS: Record<string, () => CliCommand> = {
+  config: () => (require('./config-command') as typeof import('./config-command')).configCommand,
+};
+
+function usage(): string {
+  const commands = Object.values(COMMANDS).map((load) => load());
+  const width = Math.max(...commands.map((command) => command.name.length));
+  const lines = commands.map((command) => `  ${command.name.padEnd(width)} ${command.usage}`);
+  return `Usage: otel-agent <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`otel-agent <command> --help\` for a command's options.\n`;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+export function main(args: readonly string[], io: CliIo = processIo): number {
+  const [name, ...rest] = args;
+  if (name === '-h' || name === '--help' || name === 'help') {
+    io.stdout(usage());
+    return 0;
+  }
+  const load = name === undefined ? undefined : COMMANDS[name];
+  if (load === undefined) {
+    io.stderr(`${name === undefined ? 'otel-agent: no command given' : `otel-agent: unknown command ${JSON.stringify(name)}`}\n\n${usage()}`);
+    return USAGE_ERROR_EXIT_CODE;
+  }
+  try {
+    return load().run(rest, io);
+  } catch (error) {
+    io.stderr(`otel-agent: ${name} failed (${error instanceof Error ? error.message : String(error)})\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,222 @@
+/**
+ * Environment -> AgentConfig. For each row of the table, the first variable that is set decides:
+ * TRACING_* first, then its OTEL_* fallbacks in order. When none is set, or the one that is set is
+ * garbage (reported), the default applies: a derived one (package.json, cwd), else the static one.
+ * Garbage does not fall through to a lower-precedence variable: `TRACING_ENABLED=maybe` keeps the
+ * agent on even with OTEL_SDK_DISABLED=true, and the docs can say "OTEL_* is used when TRACING_* is unset".
+ *
+ * Pure apart from reading the app's package.json and checking file access; never throws and never
+ * writes to stderr: problems are returned for the caller to log.
+ */
+import * as path from 'path';
+import type { AgentConfig, ConfigKey, ConfigSources, LoadedConfig } from './types';
+import type { AnyConfigOption, ConfigOption, OtelFallback, ResolveContext, ValueParser } from './option-types';
+import { formatProblemLine, type Problem } from './problem-line';
+import { findAppPackage, type AppPackage } from './app-package';
+import { createEnvReader } from './value-parsers';
+import { parseResourceAttributes, RESOURCE_ATTRIBUTES_VARIABLE } from './otel-fallbacks';
+import { ALL_OPTIONS, cloneValue, defaultConfig, displayValue, optionFor, TRACING_VARIABLES } from './schema';
+import { closestMatch } from './did-you-mean';
+
+export interface LoadConfigOptions {
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Where to start looking for the app's package.json; defaults to the main script's directory, else cwd. */
+  appRoot?: string;
+}
+
+const DEFAULT_SOURCE = 'default';
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  try {
+    return resolveAll(options.env ?? process.env, options.appRoot ?? defaultAppRoot());
+  } catch (error) {
+    return {
+      config: defaultConfig(),
+      sources: defaultSources(),
+      problems: [`otel-agent: internal error while reading the configuration (${describeError(error)}); using the defaults for every option`],
+    };
+  }
+}
+
+/** `node -r agent app.js`: argv[1] is app.js, whose package.json names the service. */
+function defaultAppRoot(): string {
+  const mainScript = process.argv[1];
+  return mainScript ? path.dirname(path.resolve(mainScript)) : process.cwd();
+}
+
+function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
+  const read = createEnvReader(env);
+  const cwd = process.cwd();
+  const problems = new ProblemCollector();
+  const config: Partial<Record<ConfigKey, unknown>> = {};
+  const sources: Partial<Record<ConfigKey, string>> = {};
+
+  let appPackage: AppPackage | undefined | null = null; // null: not looked up yet
+  let resourceAttributes: Record<string, string> | undefined;
+  const ctx: ResolveContext = {
+    read,
+    report: (problem) => problems.add(problem),
+    cwd,
+    get appPackage() {
+      // Lazy: only read when a default needs it.
+      if (appPackage === null) appPackage = safely(() => findAppPackage(appRoot));
+      return appPackage;
+    },
+    resolved: config as Partial<AgentConfig>,
+    resourceAttributes: () => {
+      if (resourceAttributes === undefined) {
+        const raw = read(RESOURCE_ATTRIBUTES_VARIABLE);
+        resourceAttributes = (raw === undefined ? undefined : parseResourceAttributes(raw, RESOURCE_ATTRIBUTES_VARIABLE, ctx)?.value) ?? {};
+      }
+      return resourceAttributes;
+    },
+  };
+
+  for (const row of ALL_OPTIONS) {
+    problems.startOption();
+    let resolved: { value: unknown; source: string };
+    try {
+      resolved = resolveOption(row as ConfigOption, ctx);
+    } catch (error) {
+      // A bug in one parser costs that option, not the whole configuration.
+      resolved = { value: cloneValue(row.default), source: DEFAULT_SOURCE };
+      const envVar = row.envVar;
+      const shownValue = row.secret ? '***' : (envVar === undefined ? undefined : safely(() => read(envVar))) ?? '';
+      problems.add({ variable: row.envVar ?? row.key, shownValue, whatIsWrong: `could not be read (internal error: ${describeError(error)})` });
+    }
+    config[row.key] = resolved.value;
+    sources[row.key] = resolved.source;
+    problems.finishOption(describeReplacement(row, resolved));
+  }
+
+  clampBatchToQueue(config as AgentConfig, sources as ConfigSources, ctx, problems);
+  reportUnknownVariables(env, problems);
+
+  return { config: config as AgentConfig, sources: sources as ConfigSources, problems: problems.lines() };
+}
+
+/** "using 1", "using acme-checkout from package.json", "using the system CAs". */
+function describeReplacement(row: AnyConfigOption, resolved: { value: unknown; source: string }): string {
+  const value = resolved.value;
+  const isEmpty = (Array.isArray(value) && value.length === 0) || (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
+  const shown = value === undefined ? row.whenUnset ?? 'nothing' : isEmpty ? 'none' : displayValue(row, value);
+  return `using ${shown}${resolved.source === DEFAULT_SOURCE ? '' : ` from ${resolved.source}`}`;
+}
+
+function resolveOption(row: ConfigOption, ctx: ResolveContext): { value: unknown; source: string } {
+  const candidates: Array<OtelFallback<unknown> & { parse: ValueParser<unknown> }> = [
+    ...(row.envVar === undefined ? [] : [{ envVar: row.envVar, parse: row.parse }]),
+    ...row.otelFallbacks.map((fallback) => ({ envVar: fallback.envVar, parse: fallback.parse ?? row.parse, appliesWhen: fallback.appliesWhen })),
+  ];
+  for (const candidate of candidates) {
+    if (candidate.appliesWhen !== undefined && !candidate.appliesWhen(ctx)) continue;
+    const raw = ctx.read(candidate.envVar);
+    if (raw === undefined) continue;
+    const parsed = candidate.parse(raw, candidate.envVar, ctx);
+    if (parsed !== undefined) return { value: parsed.value, source: parsed.source ?? candidate.envVar };
+    break; // rejected (and reported): the default, not the next variable
+  }
+  return row.derivedDefault?.(ctx) ?? { value: cloneValue(row.default), source: DEFAULT_SOURCE };
+}
+
+/** A batch larger than the queue can never fill; the exporter would wait for the timer every time. */
+function clampBatchToQueue(config: AgentConfig, sources: ConfigSources, ctx: ResolveContext, problems: ProblemCollector): void {
+  if (config.batchSize <= config.maxQueueSize) return;
+  const batchVariable = sources.batchSize;
+  problems.startOption();
+  if (batchVariable !== DEFAULT_SOURCE) {
+    problems.add({
+      variable: batchVariable,
+      shownValue: ctx.read(batchVariable) ?? String(config.batchSize),
+      whatIsWrong: `is larger than the queue size (${config.maxQueueSize})`,
+      instead: `using ${config.maxQueueSize}`,
+    });
+  } else {
+    // The user only set the queue: name that variable, and record the batch size as derived from it.
+    problems.add({
+      variable: sources.maxQueueSize,
+      shownValue: ctx.read(sources.maxQueueSize) ?? String(config.maxQueueSize),
+      whatIsWrong: `is smaller than the default batch size (${optionFor('batchSize').default})`,
+      instead: `using a batch size of ${config.maxQueueSize}`,
+    });
+    sources.batchSize = sources.maxQueueSize;
+  }
+  problems.finishOption('');
+  config.batchSize = config.maxQueueSize;
+}
+
+/** Values of unknown variables may still be secrets (TRACING_HEADER=authorization=...). */
+const SECRET_LOOKING_NAME = /HEADER|TOKEN|SECRET|PASSW|KEY|AUTH|CREDENTIAL|CERT/i;
+
+function reportUnknownVariables(env: NodeJS.ProcessEnv, problems: ProblemCollector): void {
+  const known = new Set(TRACING_VARIABLES);
+  problems.startOption();
+  for (const [name, value] of Object.entries(env)) {
+    // Case-insensitive prefix: `tracing_sample_rate` is a mistake worth naming too.
+    if (!/^TRACING_/i.test(name) || known.has(name) || value === undefined || value.trim() === '') continue;
+    const caseOnly = TRACING_VARIABLES.find((candidate) => candidate === name.toUpperCase());
+    const suggestion = caseOnly ?? closestMatch(name.toUpperCase(), TRACING_VARIABLES, 3);
+    const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?${caseOnly ? ' names are case-sensitive' : ''})`;
+    problems.add({
+      variable: name,
+      shownValue: SECRET_LOOKING_NAME.test(name) || (suggestion !== undefined && optionFor(keyOf(suggestion)).secret) ? '***' : value.trim(),
+      whatIsWrong: `is an unknown variable${hint}`,
+      instead: 'ignored',
+    });
+  }
+  problems.finishOption('');
+}
+
+function keyOf(envVar: string): ConfigKey {
+  return (ALL_OPTIONS.find((row) => row.envVar === envVar) ?? ALL_OPTIONS[0]).key;
+}
+
+/**
+ * Collects problems, dropping exact repeats (OTEL_RESOURCE_ATTRIBUTES and the protocol variables are
+ * read on behalf of several options). Problems without an "instead" get the option's final value.
+ */
+class ProblemCollector {
+  private readonly _done: string[] = [];
+  private readonly _seen = new Set<string>();
+  private _pending: Problem[] = [];
+
+  startOption(): void {
+    this._pending = [];
+  }
+
+  add(problem: Problem): void {
+    const identity = `${problem.variable}\u0000${problem.shownValue}\u0000${problem.whatIsWrong}`;
+    if (this._seen.has(identity)) return;
+    this._seen.add(identity);
+    this._pending.push(problem);
+  }
+
+  finishOption(instead: string): void {
+    for (const problem of this._pending) this._done.push(formatProblemLine({ ...problem, instead: problem.instead ?? instead }));
+    this._pending = [];
+  }
+
+  lines(): string[] {
+    return [...this._done];
+  }
+}
+
+function defaultSources(): ConfigSources {
+  const sources: Partial<Record<ConfigKey, string>> = {};
+  for (const row of ALL_OPTIONS) sources[row.key] = DEFAULT_SOURCE;
+  return sources as ConfigSources;
+}
+
+function safely<T>(action: () => T): T | undefined {
+  try {
+    return action();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message only: no stack traces in problem lines. */
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,122 @@
+/**
+ * Parsers for the options whose format is their own (exporter and instrumentation lists, PII settings).
+ * The generic readers live in value-parsers.ts, the OTEL_* mappings in otel-fallbacks.ts.
+ */
+import { accessors } from 'env-var';
+import { EXPORTER_NAMES, type ExporterName } from './types';
+import type { ValueParser } from './option-types';
+import { describeItem, splitCommaList } from './value-parsers';
+import { knownInstrumentationNames } from './instrumentation-names';
+import { closestMatch } from './did-you-mean';
+
+export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+export const SERVICE_NAME_MAX_LENGTH = 128;
+
+export const parseServiceName: ValueParser<string> = (raw, variable, ctx) => {
+  if (raw.length > SERVICE_NAME_MAX_LENGTH || !SERVICE_NAME_PATTERN.test(raw)) {
+    ctx.report({
+      variable,
+      shownValue: raw,
+      whatIsWrong: `is not a valid service name (expected letters, digits, '.', '_' or '-', at most ${SERVICE_NAME_MAX_LENGTH} characters)`,
+    });
+    return undefined;
+  }
+  return { value: raw };
+};
+
+/**
+ * Exporter names in a comma list, case-insensitive and deduplicated. Unknown names are dropped
+ * with one problem each; 'none' next to a real exporter is contradictory, so it is dropped.
+ * `accepted` differs for OTEL_TRACES_EXPORTER, whose 'otlp' is mapped by `mapName`.
+ */
+export function exporterList(
+  accepted: readonly string[],
+  mapName: (name: string) => ExporterName = (name) => name as ExporterName,
+): ValueParser<ExporterName[]> {
+  return (raw, variable, ctx) => {
+    const names = splitCommaList(raw);
+    const known = names.filter((name) => accepted.includes(name));
+    const unknown = names.filter((name) => !accepted.includes(name));
+    let exporters = [...new Set(known.map(mapName))];
+    if (exporters.includes('none') && exporters.length > 1) {
+      ctx.report({ variable, shownValue: raw, whatIsWrong: 'combines "none" with other exporters', instead: 'ignoring "none"' });
+      exporters = exporters.filter((name) => name !== 'none');
+    }
+    for (const name of unknown) {
+      ctx.report({
+        variable,
+        shownValue: raw,
+        whatIsWrong: `names an unknown exporter${describeItem(names, name)} (expected ${accepted.join(', ')})`,
+        // With other exporters left, the unknown one is simply skipped; otherwise the loader says what is used.
+        instead: exporters.length > 0 ? 'ignoring it' : undefined,
+      });
+    }
+    if (names.length === 0) {
+      ctx.report({ variable, shownValue: raw, whatIsWrong: 'names no exporter' });
+    }
+    return exporters.length > 0 ? { value: exporters } : undefined;
+  };
+}
+
+export const parseTracingExporters = exporterList(EXPORTER_NAMES);
+
+/** Common names that are not the instrumentation's package name. */
+const INSTRUMENTATION_ALIASES: Readonly<Record<string, string>> = {
+  fetch: 'undici', // Node's global fetch is undici
+  https: 'http', // instrumentation-http patches both modules
+};
+
+/** Listed by auto-instrumentations-node but produce metrics, not spans. */
+const METRICS_ONLY_INSTRUMENTATIONS = ['host-metrics', 'runtime-node'];
+
+export const parseInstrumentations: ValueParser<string[]> = (raw, variable, ctx) => {
+  const names = splitCommaList(raw);
+  const known = knownInstrumentationNames();
+  const selected: string[] = [];
+  const rejected: Array<{ name: string; whatIsWrong: string }> = [];
+  for (const name of names) {
+    const canonical = INSTRUMENTATION_ALIASES[name] ?? name;
+    if (METRICS_ONLY_INSTRUMENTATIONS.includes(canonical)) {
+      rejected.push({ name, whatIsWrong: `names a metrics-only instrumentation${describeItem(names, name)}, not a tracing one` });
+    } else if (!known.includes(canonical)) {
+      const suggestion = closestMatch(canonical, known, 2);
+      const expected = suggestion !== undefined ? `did you mean ${suggestion}?` : `expected one of ${known.filter((n) => !METRICS_ONLY_INSTRUMENTATIONS.includes(n)).join(', ')}`;
+      rejected.push({ name, whatIsWrong: `names an unknown instrumentation${describeItem(names, name)} (${expected})` });
+    } else if (!selected.includes(canonical)) {
+      selected.push(canonical);
+    }
+  }
+  for (const { whatIsWrong } of rejected) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong, instead: selected.length > 0 ? 'ignoring it' : undefined });
+  }
+  if (names.length === 0) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'names no instrumentation' });
+  }
+  return selected.length > 0 ? { value: selected } : undefined;
+};
+
+/**
+ * A JSON array of regex sources when the value starts with '[', else one regex source.
+ * Compiling and vetting the regexes is src/redact's job (it knows the flags and the ReDoS checks).
+ */
+export const parsePiiPatterns: ValueParser<string[]> = (raw, variable, ctx) => {
+  if (!raw.startsWith('[')) return { value: [raw] };
+  let items: unknown[];
+  try {
+    items = accessors.asJsonArray(raw);
+  } catch {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'starts with "[" but is not a valid JSON array' });
+    return undefined;
+  }
+  const patterns: string[] = [];
+  items.forEach((item, index) => {
+    if (typeof item === 'string' && item !== '') {
+      patterns.push(item);
+    } else {
+      ctx.report({ variable, shownValue: raw, whatIsWrong: `has an item (#${index + 1}) that is not a non-empty string`, instead: 'ignoring it' });
+    }
+  });
+  return { value: [...new Set(patterns)] };
+};
+
+export const parsePiiKeys: ValueParser<string[]> = (raw) => ({ value: splitCommaList(raw) });

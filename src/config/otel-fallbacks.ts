@@ -1,0 +1,139 @@
+/**
+ * How standard OTEL_* variables map onto options whose TRACING_* variable is unset.
+ * Spec: https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
+ * and https://opentelemetry.io/docs/specs/otel/protocol/exporter/
+ */
+import type { ExporterName, LogLevel } from './types';
+import type { OtelFallback, ResolveContext, ValueParser } from './option-types';
+import type { Problem } from './problem-line';
+import { keyValueList, numberBetween, oneOf, parseBoolean, parseHttpUrl } from './value-parsers';
+import { exporterList } from './option-parsers';
+
+/** OTEL_SDK_DISABLED=true means enabled=false. */
+export const parseSdkDisabled: ValueParser<boolean> = (raw, variable, ctx) => {
+  const disabled = parseBoolean(raw, variable, ctx);
+  return disabled === undefined ? undefined : { value: !disabled.value };
+};
+
+export const RESOURCE_ATTRIBUTES_VARIABLE = 'OTEL_RESOURCE_ATTRIBUTES';
+
+export const parseResourceAttributes = keyValueList({ kind: 'attribute' });
+
+/**
+ * A fallback that reads the first of `keys` present in OTEL_RESOURCE_ATTRIBUTES and validates it with
+ * `parse`; skipped when none is present. A problem line shows `key=value`, not the whole variable.
+ */
+export function fromResourceAttribute<T>(keys: readonly string[], parse: ValueParser<T>, note: string): OtelFallback<T> {
+  const firstPresent = (ctx: ResolveContext): string | undefined => {
+    const attributes = ctx.resourceAttributes();
+    return keys.find((key) => (attributes[key] ?? '').trim() !== '');
+  };
+  return {
+    envVar: RESOURCE_ATTRIBUTES_VARIABLE,
+    note,
+    appliesWhen: (ctx) => firstPresent(ctx) !== undefined,
+    parse: (_raw, variable, ctx) => {
+      const key = firstPresent(ctx) as string;
+      const value = ctx.resourceAttributes()[key].trim();
+      const scoped: ResolveContext = Object.create(ctx, {
+        report: { value: (problem: Problem) => ctx.report({ ...problem, shownValue: `${key}=${value}` }) },
+      });
+      return parse(value, variable, scoped);
+    },
+  };
+}
+
+export const OTLP_PROTOCOL_VARIABLES = ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'];
+
+/** grpc -> otlp; http/protobuf -> otlp-http; http/json -> otlp-http too, since only protobuf is implemented. */
+export const parseOtlpProtocol: ValueParser<ExporterName[]> = (raw, variable, ctx) => {
+  const protocol = raw.toLowerCase();
+  if (protocol === 'grpc') return { value: ['otlp'] };
+  if (protocol === 'http/protobuf') return { value: ['otlp-http'] };
+  if (protocol === 'http/json') {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'asks for OTLP JSON, which the agent does not support', instead: 'using http/protobuf (otlp-http)' });
+    return { value: ['otlp-http'] };
+  }
+  ctx.report({ variable, shownValue: raw, whatIsWrong: 'is not a known OTLP protocol (expected grpc, http/protobuf, http/json)' });
+  return undefined;
+};
+
+/** The OTLP flavour the protocol variables ask for: the first one set decides; undefined if none is set or it is garbage. */
+function otlpFlavourFromProtocol(ctx: ResolveContext): ExporterName | undefined {
+  const variable = OTLP_PROTOCOL_VARIABLES.find((name) => ctx.read(name) !== undefined);
+  if (variable === undefined) return undefined;
+  return parseOtlpProtocol(ctx.read(variable) as string, variable, ctx)?.value[0];
+}
+
+const OTEL_EXPORTER_NAMES = ['otlp', 'jaeger', 'console', 'none'];
+
+/** OTEL_TRACES_EXPORTER: its 'otlp' becomes otlp (gRPC, our default) or otlp-http per the protocol variables. */
+export const parseOtelTracesExporter: ValueParser<ExporterName[]> = (raw, variable, ctx) =>
+  exporterList(OTEL_EXPORTER_NAMES, (name) => (name === 'otlp' ? otlpFlavourFromProtocol(ctx) ?? 'otlp' : (name as ExporterName)))(raw, variable, ctx);
+
+/** The OTLP endpoint variables mean nothing to jaeger/console/file; applying them there would misroute spans. */
+export function usesOtlp(ctx: ResolveContext): boolean {
+  const exporters = ctx.resolved.exporters ?? [];
+  return exporters.includes('otlp') || exporters.includes('otlp-http');
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_ENDPOINT: a base URL. OTLP/HTTP appends `v1/traces` to its path (the spec's
+ * per-signal rule); gRPC uses it as-is. With both flavours selected, as-is (gRPC ignores the path).
+ */
+export const parseOtlpBaseEndpoint: ValueParser<string> = (raw, variable, ctx) => {
+  const parsed = parseHttpUrl(raw, variable, ctx);
+  if (parsed === undefined) return undefined;
+  const exporters = ctx.resolved.exporters ?? [];
+  if (!exporters.includes('otlp-http') || exporters.includes('otlp')) return parsed;
+  const url = new URL(parsed.value);
+  url.pathname = url.pathname.replace(/\/?$/, '/v1/traces');
+  return { value: url.href };
+};
+
+const RATIO_SAMPLERS = ['traceidratio', 'parentbased_traceidratio'];
+const SAMPLER_CONSTANTS: Readonly<Record<string, number>> = {
+  always_on: 1,
+  parentbased_always_on: 1,
+  always_off: 0,
+  parentbased_always_off: 0,
+};
+export const SAMPLER_ARG_VARIABLE = 'OTEL_TRACES_SAMPLER_ARG';
+const parseRatio = numberBetween(0, 1);
+
+/**
+ * OTEL_TRACES_SAMPLER: always_* are 0 or 1; the ratio samplers read OTEL_TRACES_SAMPLER_ARG
+ * (defaulting to 1, as the spec does). Others (jaeger_remote, xray) are not supported.
+ */
+export const parseOtelSampler: ValueParser<number> = (raw, variable, ctx) => {
+  const sampler = raw.toLowerCase();
+  if (sampler in SAMPLER_CONSTANTS) return { value: SAMPLER_CONSTANTS[sampler] };
+  if (RATIO_SAMPLERS.includes(sampler)) {
+    const arg = ctx.read(SAMPLER_ARG_VARIABLE);
+    if (arg === undefined) return { value: 1 };
+    const ratio = parseRatio(arg, SAMPLER_ARG_VARIABLE, ctx);
+    return ratio === undefined ? undefined : { value: ratio.value, source: SAMPLER_ARG_VARIABLE };
+  }
+  ctx.report({
+    variable,
+    shownValue: raw,
+    whatIsWrong: `is not a sampler the agent supports (expected ${[...Object.keys(SAMPLER_CONSTANTS), ...RATIO_SAMPLERS].join(', ')})`,
+  });
+  return undefined;
+};
+
+/** OTEL_TRACES_SAMPLER_ARG on its own means a ratio only when no sampler, or a ratio sampler, is named. */
+export function samplerArgApplies(ctx: ResolveContext): boolean {
+  const sampler = ctx.read('OTEL_TRACES_SAMPLER')?.toLowerCase();
+  return sampler === undefined || RATIO_SAMPLERS.includes(sampler);
+}
+
+const OTEL_LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
+const parseOtelLogLevelName = oneOf(OTEL_LOG_LEVELS, 'log level');
+
+/** OTEL_LOG_LEVEL: verbose and all have no counterpart here; debug is the most detail we log. */
+export const parseOtelLogLevel: ValueParser<LogLevel> = (raw, variable, ctx) => {
+  const parsed = parseOtelLogLevelName(raw, variable, ctx);
+  if (parsed === undefined) return undefined;
+  return { value: parsed.value === 'verbose' || parsed.value === 'all' ? 'debug' : parsed.value };
+};

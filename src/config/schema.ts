@@ -1,0 +1,429 @@
+/**
+ * THE config table: one row per AgentConfig field. The loader, the env example, the README table
+ * and `otel-agent config` are all derived from it; add an option here and nowhere else.
+ *
+ * Row order is resolution order (endpoint reads the resolved exporters) and documentation order.
+ */
+import * as path from 'path';
+import type { AgentConfig, ConfigKey } from './types';
+import { EXPORTER_NAMES, LOG_LEVELS } from './types';
+import type { AnyConfigOption, ConfigOption } from './option-types';
+import {
+  integerBetween,
+  numberBetween,
+  oneOf,
+  parseBoolean,
+  parseHttpUrl,
+  parseReadableFile,
+  parseWritableFilePath,
+  printableText,
+  redactUrlCredentials,
+  textMatching,
+  keyValueList,
+  whyNotWritable,
+} from './value-parsers';
+import {
+  parseInstrumentations,
+  parsePiiKeys,
+  parsePiiPatterns,
+  parseServiceName,
+  parseTracingExporters,
+  SERVICE_NAME_MAX_LENGTH,
+} from './option-parsers';
+import {
+  fromResourceAttribute,
+  parseOtelLogLevel,
+  parseOtelSampler,
+  parseOtelTracesExporter,
+  parseOtlpBaseEndpoint,
+  parseOtlpProtocol,
+  parseResourceAttributes,
+  parseSdkDisabled,
+  RESOURCE_ATTRIBUTES_VARIABLE,
+  samplerArgApplies,
+  usesOtlp,
+} from './otel-fallbacks';
+import { serviceNameFromPackageName } from './app-package';
+
+/** Identity helper so each row's value type is checked against its key. */
+function option<K extends ConfigKey>(row: ConfigOption<K>): ConfigOption<K> {
+  return row;
+}
+
+const TEN_MINUTES_MS = 10 * 60 * 1000;
+const MAX_QUEUE_SIZE = 1_000_000;
+const DEFAULT_FILE_PATH = './traces.jsonl';
+
+const parsePositiveDurationMs = integerBetween(1, TEN_MINUTES_MS, ' milliseconds');
+const parseQueueLength = integerBetween(1, MAX_QUEUE_SIZE);
+
+export const CONFIG_OPTIONS = [
+  option({
+    key: 'enabled',
+    envVar: 'TRACING_ENABLED',
+    otelFallbacks: [{ envVar: 'OTEL_SDK_DISABLED', note: 'true means disabled', parse: parseSdkDisabled }],
+    type: 'boolean',
+    default: true,
+    parse: parseBoolean,
+    doc: 'Turn tracing on or off; when off the agent loads nothing else.',
+  }),
+  option({
+    key: 'serviceName',
+    envVar: 'TRACING_SERVICE_NAME',
+    otelFallbacks: [
+      { envVar: 'OTEL_SERVICE_NAME' },
+      fromResourceAttribute(['service.name'], parseServiceName, 'its service.name'),
+    ],
+    type: 'string',
+    default: 'unknown_service:node',
+    defaultDoc: 'app package.json name (`@acme/checkout` becomes `acme-checkout`), else `unknown_service:node`',
+    derivedDefault: (ctx) => {
+      const name = ctx.appPackage?.name;
+      const sanitized = name === undefined ? undefined : serviceNameFromPackageName(name, SERVICE_NAME_MAX_LENGTH);
+      return sanitized === undefined ? undefined : { value: sanitized, source: 'package.json' };
+    },
+    parse: parseServiceName,
+    doc: 'Service name on every span (letters, digits, . _ -; at most 128 characters).',
+  }),
+  option({
+    key: 'serviceVersion',
+    envVar: 'TRACING_SERVICE_VERSION',
+    otelFallbacks: [fromResourceAttribute(['service.version'], printableText(128), 'its service.version')],
+    type: 'string',
+    default: undefined,
+    defaultDoc: 'app package.json version, else unset',
+    derivedDefault: (ctx) => {
+      const version = ctx.appPackage?.version;
+      return version === undefined || version.length > 128 ? undefined : { value: version, source: 'package.json' };
+    },
+    parse: printableText(128),
+    whenUnset: 'no service.version',
+    doc: 'Service version (resource attribute service.version).',
+  }),
+  option({
+    key: 'environment',
+    envVar: 'TRACING_ENVIRONMENT',
+    otelFallbacks: [
+      fromResourceAttribute(['deployment.environment.name', 'deployment.environment'], printableText(128), 'its deployment.environment.name or deployment.environment'),
+    ],
+    type: 'string',
+    default: undefined,
+    parse: printableText(128),
+    whenUnset: 'no deployment environment',
+    doc: 'Deployment environment, e.g. production (resource attribute deployment.environment.name).',
+  }),
+  option({
+    key: 'resourceAttributes',
+    envVar: undefined,
+    otelFallbacks: [{ envVar: RESOURCE_ATTRIBUTES_VARIABLE }],
+    type: 'key=value list',
+    default: {},
+    parse: parseResourceAttributes,
+    doc: 'Extra resource attributes, `k=v,k2=v2`, values percent-decoded (no TRACING_ variable).',
+  }),
+  option({
+    key: 'exporters',
+    envVar: 'TRACING_EXPORTER',
+    otelFallbacks: [
+      { envVar: 'OTEL_TRACES_EXPORTER', note: 'otlp, jaeger, console, none; otlp per the protocol', parse: parseOtelTracesExporter },
+      { envVar: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', note: 'grpc: otlp; http/protobuf: otlp-http', parse: parseOtlpProtocol },
+      { envVar: 'OTEL_EXPORTER_OTLP_PROTOCOL', note: 'as above', parse: parseOtlpProtocol },
+    ],
+    type: 'list',
+    default: ['otlp'],
+    parse: parseTracingExporters,
+    doc: `Where spans go, comma-separated: ${EXPORTER_NAMES.join(', ')} (otlp is gRPC, otlp-http is HTTP/protobuf).`,
+  }),
+  option({
+    key: 'endpoint',
+    envVar: 'TRACING_ENDPOINT',
+    otelFallbacks: [
+      { envVar: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', note: 'as-is; OTLP exporters only', appliesWhen: usesOtlp },
+      { envVar: 'OTEL_EXPORTER_OTLP_ENDPOINT', note: 'otlp-http appends /v1/traces; OTLP exporters only', appliesWhen: usesOtlp, parse: parseOtlpBaseEndpoint },
+    ],
+    type: 'url',
+    default: undefined,
+    defaultDoc: "each exporter's default",
+    parse: parseHttpUrl,
+    whenUnset: "each exporter's default endpoint",
+    doc: 'Collector URL (http:// or https://), used as written.',
+  }),
+  option({
+    key: 'headers',
+    envVar: 'TRACING_HEADERS',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS' }, { envVar: 'OTEL_EXPORTER_OTLP_HEADERS' }],
+    type: 'key=value list',
+    default: {},
+    parse: keyValueList({ kind: 'header' }),
+    secret: true,
+    doc: 'Headers sent to the collector, `k=v,k2=v2`, values percent-decoded; never printed.',
+  }),
+  option({
+    key: 'caFile',
+    envVar: 'TRACING_CA_FILE',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE' }, { envVar: 'OTEL_EXPORTER_OTLP_CERTIFICATE' }],
+    type: 'path',
+    default: undefined,
+    defaultDoc: 'system CAs',
+    parse: parseReadableFile,
+    whenUnset: 'the system CAs',
+    doc: 'PEM file of CA certificates to trust for the collector (relative to the working directory).',
+  }),
+  option({
+    key: 'jaegerAgentHost',
+    envVar: 'TRACING_JAEGER_AGENT_HOST',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_JAEGER_AGENT_HOST' }],
+    type: 'string',
+    default: 'localhost',
+    parse: textMatching(/^[A-Za-z0-9._:%[\]-]{1,253}$/, 'a host name or IP address', 'host'),
+    doc: 'Jaeger agent host for the jaeger exporter (UDP), unless TRACING_ENDPOINT names a collector.',
+  }),
+  option({
+    key: 'jaegerAgentPort',
+    envVar: 'TRACING_JAEGER_AGENT_PORT',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_JAEGER_AGENT_PORT' }],
+    type: 'integer',
+    default: 6832,
+    parse: integerBetween(1, 65535),
+    doc: 'Jaeger agent UDP port.',
+  }),
+  option({
+    key: 'filePath',
+    envVar: 'TRACING_FILE_PATH',
+    otelFallbacks: [],
+    type: 'path',
+    default: DEFAULT_FILE_PATH,
+    derivedDefault: (ctx) => {
+      const file = path.resolve(ctx.cwd, DEFAULT_FILE_PATH);
+      // Only worth a warning when the file exporter will write there, or the user tried another path.
+      if (ctx.resolved.exporters?.includes('file') || ctx.read('TRACING_FILE_PATH') !== undefined) {
+        const reason = whyNotWritable(file);
+        if (reason !== undefined) {
+          ctx.report({ variable: 'TRACING_FILE_PATH', shownValue: DEFAULT_FILE_PATH, whatIsWrong: `(the default) ${reason}`, instead: 'the file exporter will fail to write' });
+        }
+      }
+      return { value: file, source: 'default' };
+    },
+    parse: parseWritableFilePath,
+    doc: 'JSON-lines output of the file exporter (relative to the working directory; not created until spans are written).',
+  }),
+  option({
+    key: 'sampleRate',
+    envVar: 'TRACING_SAMPLE_RATE',
+    otelFallbacks: [
+      { envVar: 'OTEL_TRACES_SAMPLER', note: 'always_on: 1, always_off: 0, (parentbased_)traceidratio: its argument', parse: parseOtelSampler },
+      { envVar: 'OTEL_TRACES_SAMPLER_ARG', note: 'when no other sampler is named', appliesWhen: samplerArgApplies },
+    ],
+    type: 'number',
+    default: 1,
+    parse: numberBetween(0, 1),
+    doc: 'Fraction of traces to record, 0 to 1.',
+  }),
+  option({
+    key: 'instrumentations',
+    envVar: 'TRACING_INSTRUMENTATIONS',
+    otelFallbacks: [],
+    type: 'list',
+    default: ['http', 'express', 'undici'],
+    parse: parseInstrumentations,
+    doc: 'Instrumentations to load, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http).',
+  }),
+  option({
+    key: 'maxQueueSize',
+    envVar: 'TRACING_MAX_QUEUE_SIZE',
+    otelFallbacks: [{ envVar: 'OTEL_BSP_MAX_QUEUE_SIZE' }],
+    type: 'integer',
+    default: 2048,
+    parse: parseQueueLength,
+    doc: `Spans buffered before new ones are dropped (1 to ${MAX_QUEUE_SIZE}).`,
+  }),
+  option({
+    key: 'batchSize',
+    envVar: 'TRACING_BATCH_SIZE',
+    otelFallbacks: [{ envVar: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' }],
+    type: 'integer',
+    default: 512,
+    parse: parseQueueLength,
+    doc: 'Spans per export request; at most the queue size.',
+  }),
+  option({
+    key: 'scheduleDelayMs',
+    envVar: 'TRACING_SCHEDULE_DELAY_MS',
+    otelFallbacks: [{ envVar: 'OTEL_BSP_SCHEDULE_DELAY' }],
+    type: 'integer',
+    default: 5000,
+    parse: parsePositiveDurationMs,
+    doc: 'Milliseconds between exports (at most 10 minutes).',
+  }),
+  option({
+    key: 'exportTimeoutMs',
+    envVar: 'TRACING_EXPORT_TIMEOUT_MS',
+    otelFallbacks: [
+      { envVar: 'OTEL_BSP_EXPORT_TIMEOUT' },
+      { envVar: 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT' },
+      { envVar: 'OTEL_EXPORTER_OTLP_TIMEOUT' },
+    ],
+    type: 'integer',
+    default: 30000,
+    parse: parsePositiveDurationMs,
+    doc: 'Milliseconds before one export request is abandoned (at most 10 minutes).',
+  }),
+  option({
+    key: 'shutdownTimeoutMs',
+    envVar: 'TRACING_SHUTDOWN_TIMEOUT_MS',
+    otelFallbacks: [],
+    type: 'integer',
+    default: 5000,
+    parse: parsePositiveDurationMs,
+    doc: 'Milliseconds the agent may delay process exit to flush spans (at most 10 minutes).',
+  }),
+  option({
+    key: 'logLevel',
+    envVar: 'TRACING_LOG_LEVEL',
+    otelFallbacks: [{ envVar: 'OTEL_LOG_LEVEL', note: 'verbose and all mean debug', parse: parseOtelLogLevel }],
+    type: 'enum',
+    default: 'warn',
+    parse: oneOf(LOG_LEVELS, 'log level'),
+    doc: `Agent diagnostics on stderr: ${LOG_LEVELS.join(', ')}.`,
+  }),
+  option({
+    key: 'piiMasking',
+    envVar: 'TRACING_PII_MASKING',
+    otelFallbacks: [],
+    type: 'boolean',
+    default: true,
+    parse: parseBoolean,
+    doc: 'Mask personal data in spans before export.',
+  }),
+  option({
+    key: 'piiPatterns',
+    envVar: 'TRACING_PII_PATTERNS',
+    otelFallbacks: [],
+    type: 'JSON array or string',
+    default: [],
+    parse: parsePiiPatterns,
+    doc: 'Extra regexes to mask: a JSON array of strings, or one regex.',
+  }),
+  option({
+    key: 'piiKeys',
+    envVar: 'TRACING_PII_KEYS',
+    otelFallbacks: [],
+    type: 'list',
+    default: [],
+    parse: parsePiiKeys,
+    doc: 'Extra attribute/field names whose values are always masked, comma-separated (case-insensitive).',
+  }),
+  option({
+    key: 'captureStacktrace',
+    envVar: 'TRACING_CAPTURE_STACKTRACE',
+    otelFallbacks: [],
+    type: 'boolean',
+    default: true,
+    parse: parseBoolean,
+    doc: 'Record the stack trace of errors on the span.',
+  }),
+  option({
+    key: 'errorBodyTraceId',
+    envVar: 'TRACING_ERROR_BODY_TRACE_ID',
+    otelFallbacks: [],
+    type: 'boolean',
+    default: true,
+    parse: parseBoolean,
+    doc: 'Add the trace id to JSON error response bodies.',
+  }),
+  option({
+    key: 'errorBodyField',
+    envVar: 'TRACING_ERROR_BODY_FIELD',
+    otelFallbacks: [],
+    type: 'string',
+    default: 'trace_id',
+    parse: textMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a letter or _, then up to 63 letters, digits, _ . -', 'field name'),
+    doc: 'Name of the trace id field added to JSON error bodies.',
+  }),
+  option({
+    key: 'errorStatusMin',
+    envVar: 'TRACING_ERROR_STATUS_MIN',
+    otelFallbacks: [],
+    type: 'integer',
+    default: 400,
+    parse: integerBetween(100, 599),
+    doc: 'Lowest HTTP status treated as an error response (100 to 599).',
+  }),
+  option({
+    key: 'responseHeader',
+    envVar: 'TRACING_RESPONSE_HEADER',
+    otelFallbacks: [],
+    type: 'boolean',
+    default: false,
+    parse: parseBoolean,
+    doc: 'Send the trace id to clients in a response header.',
+  }),
+] as const;
+
+// Compile-time proof that every AgentConfig field has a row: a missing one makes this `true` unassignable.
+type MissingRows = Exclude<ConfigKey, (typeof CONFIG_OPTIONS)[number]['key']>;
+const everyFieldHasARow: [MissingRows] extends [never] ? true : MissingRows = true;
+void everyFieldHasARow;
+
+/** The rows as a plain list, for code that handles any option. */
+export const ALL_OPTIONS: readonly AnyConfigOption[] = CONFIG_OPTIONS;
+
+/** Every TRACING_* variable the agent reads. */
+export const TRACING_VARIABLES: readonly string[] = ALL_OPTIONS.flatMap((row) => (row.envVar === undefined ? [] : [row.envVar]));
+
+export function optionFor<K extends ConfigKey>(key: K): ConfigOption<K> {
+  return ALL_OPTIONS.find((row) => row.key === key) as unknown as ConfigOption<K>;
+}
+
+/** A fresh copy of the static defaults (arrays and objects are not shared between calls). */
+export function defaultConfig(): AgentConfig {
+  const config: Partial<Record<ConfigKey, unknown>> = {};
+  for (const row of ALL_OPTIONS) config[row.key] = cloneValue(row.default);
+  return config as AgentConfig;
+}
+
+export function cloneValue<T>(value: T): T {
+  if (Array.isArray(value)) return [...value] as T;
+  if (typeof value === 'object' && value !== null) return { ...value };
+  return value;
+}
+
+/**
+ * A value as people read it (CLI table, "using ..." in problem lines): lists comma-joined,
+ * maps as k=v, secret values as ***, URL credentials masked.
+ */
+export function displayValue(row: AnyConfigOption, value: unknown): string {
+  if (value === undefined) return row.whenUnset !== undefined ? `(unset: ${row.whenUnset})` : '(unset)';
+  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.join(',');
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, string>);
+    if (entries.length === 0) return '(none)';
+    return entries.map(([key, entryValue]) => `${key}=${row.secret ? '***' : entryValue}`).join(',');
+  }
+  const text = String(value);
+  return row.type === 'url' ? redactUrlCredentials(text) : text;
+}
+
+/** A copy safe to print: secret maps keep their keys with values `***`, URL credentials masked. */
+export function redactSecrets(config: AgentConfig): AgentConfig {
+  const copy: Record<string, unknown> = { ...config };
+  for (const row of ALL_OPTIONS) {
+    const value = copy[row.key];
+    if (row.secret && typeof value === 'object' && value !== null) {
+      copy[row.key] = Object.fromEntries(Object.keys(value).map((key) => [key, '***']));
+    } else if (row.type === 'url' && typeof value === 'string') {
+      copy[row.key] = redactUrlCredentials(value);
+    }
+  }
+  return copy as unknown as AgentConfig;
+}
+
+/** A value as it would be written in an env file (the static default, for the example file). */
+export function envFileValue(value: unknown): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value as Record<string, string>).map(([key, entryValue]) => `${key}=${entryValue}`).join(',');
+  }
+  return String(value);
+}
