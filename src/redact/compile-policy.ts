@@ -1,0 +1,191 @@
+/**
+ * Builds the masking policy once at start (detectors, key classifier, user patterns); the policy's
+ * methods are then the hot path, run on every span before any exporter sees it.
+ */
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { type Detector, MASK } from './detector';
+import {
+  authorizationCredentialDetector,
+  emailDetector,
+  internationalPhoneDetector,
+  jwtDetector,
+  northAmericanPhoneDetector,
+  paymentCardDetector,
+  privateKeyBlockDetector,
+  ssnDetector,
+  urlPasswordDetector,
+  wellKnownTokenDetectors,
+} from './detectors';
+import { encodedValueDetector, sensitiveKeyValueDetector } from './key-value-detector';
+import { type KeySensitivity, SensitiveKeyClassifier } from './sensitive-keys';
+import type { MaskingOptions, MaskingPolicy } from './types';
+import { type UserPattern, applyUserPatterns, compileUserPatterns } from './user-patterns';
+
+/**
+ * Longest text that is masked: a longer string (a request body, a dump) is cut, so that one huge
+ * value cannot cost more than a bounded amount of CPU per span.
+ */
+export const MAX_MASKED_LENGTH = 64 * 1024;
+/** How far back from the cut to look for a blank or separator, so a secret is not cut in half (half a token no longer matches its detector). */
+const CUT_LOOKBACK = 1024;
+
+const DROPPED = Symbol('dropped');
+
+const AUTH_SCHEME_PREFIX = /^(?:bearer|basic|digest|token|negotiate|ntlm|apikey|aws4-hmac-sha256|dpop)[ \t]+/i;
+
+export function compileMaskingPolicy(options: MaskingOptions = {}): { policy: MaskingPolicy; problems: string[] } {
+  const extraKeys = (options?.extraKeys ?? []).filter((key): key is string => typeof key === 'string' && key.trim() !== '');
+  const { patterns, problems } = compileUserPatterns(options?.extraPatterns ?? [], MAX_MASKED_LENGTH);
+  return { policy: new CompiledMaskingPolicy(new SensitiveKeyClassifier(extraKeys), patterns), problems };
+}
+
+/**
+ * Order matters: whole blocks and key/value pairs first (they mask a value whole), then formats that
+ * contain other formats (a JWT contains digits, a URL password may contain "@"), numbers last.
+ * `decodedValues` is absent for the detectors that run on an already decoded value.
+ */
+function builtInDetectors(keyValues: Detector, decodedValues?: Detector): Detector[] {
+  return [
+    privateKeyBlockDetector,
+    urlPasswordDetector,
+    keyValues,
+    ...(decodedValues ? [decodedValues] : []),
+    authorizationCredentialDetector,
+    jwtDetector,
+    ...wellKnownTokenDetectors,
+    emailDetector,
+    ssnDetector,
+    paymentCardDetector,
+    internationalPhoneDetector,
+    northAmericanPhoneDetector,
+  ];
+}
+
+function runDetectors(text: string, detectors: readonly Detector[]): string {
+  for (const detector of detectors) {
+    if (detector.mightMatch(text)) text = detector.mask(text);
+  }
+  return text;
+}
+
+class CompiledMaskingPolicy implements MaskingPolicy {
+  private readonly _detectors: readonly Detector[];
+
+  constructor(
+    private readonly _classifier: SensitiveKeyClassifier,
+    private readonly _userPatterns: readonly UserPattern[],
+  ) {
+    // Decoded query values are masked by the same detectors, minus a second round of decoding.
+    const keyValues = sensitiveKeyValueDetector(_classifier);
+    const decodedValueDetectors = builtInDetectors(keyValues);
+    const encodedValues = encodedValueDetector((decoded) => runDetectors(decoded, decodedValueDetectors));
+    this._detectors = builtInDetectors(keyValues, encodedValues);
+    // Callers pass these around as functions (`values.map(policy.maskString)`).
+    this.maskString = this.maskString.bind(this);
+    this.maskAttributes = this.maskAttributes.bind(this);
+  }
+
+  maskString(value: string): string {
+    if (typeof value !== 'string' || value.length === 0) return value;
+    if (value.length > MAX_MASKED_LENGTH) return this._maskTruncated(value);
+    const masked = applyUserPatterns(runDetectors(value, this._detectors), this._userPatterns);
+    return masked === value ? value : masked;
+  }
+
+  maskAttributes(attributes: Attributes): Attributes {
+    if (attributes === null || typeof attributes !== 'object') return attributes;
+    let keys: string[];
+    try {
+      keys = Object.keys(attributes);
+    } catch {
+      return {}; // an exotic object (a throwing Proxy): nothing in it can be shown safely
+    }
+    // Each value is read once (a getter may throw, or answer differently the second time).
+    const maskedValues: Array<AttributeValue | undefined | typeof DROPPED> = new Array(keys.length);
+    let changed = false;
+    for (let i = 0; i < keys.length; i++) {
+      try {
+        const value = attributes[keys[i]];
+        maskedValues[i] = this._maskAttributeValue(keys[i], value);
+        if (maskedValues[i] !== value) changed = true;
+      } catch {
+        maskedValues[i] = DROPPED; // never export a value we failed to mask
+        changed = true;
+      }
+    }
+    if (!changed) return attributes;
+    const masked: Attributes = {};
+    for (let i = 0; i < keys.length; i++) {
+      const value = maskedValues[i];
+      if (value !== DROPPED) masked[keys[i]] = value;
+    }
+    return masked;
+  }
+
+  private _maskAttributeValue(key: string, value: AttributeValue | undefined): AttributeValue | undefined {
+    const sensitivity = this._classifier.classify(key);
+    if (sensitivity !== 'none') return maskSecretValue(value, sensitivity);
+    if (typeof value === 'string') return this.maskString(value);
+    if (Array.isArray(value)) return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? this.maskString(element) : checkedPrimitive(element)));
+    return checkedPrimitive(value);
+  }
+
+  private _maskTruncated(value: string): string {
+    let cut = MAX_MASKED_LENGTH;
+    for (let i = cut; i > MAX_MASKED_LENGTH - CUT_LOOKBACK; i--) {
+      if (isCutPoint(value.charCodeAt(i - 1))) {
+        cut = i;
+        break;
+      }
+    }
+    const code = value.charCodeAt(cut - 1);
+    if (code >= 0xd800 && code <= 0xdbff) cut--; // keep a surrogate pair whole
+    const head = value.slice(0, cut);
+    return applyUserPatterns(runDetectors(head, this._detectors), this._userPatterns) + `…[truncated ${value.length - cut} chars]`;
+  }
+}
+
+/** The whole value of a sensitive key; booleans and nullish values carry nothing secret and stay. */
+function maskSecretValue(value: AttributeValue | undefined, sensitivity: KeySensitivity): AttributeValue | undefined {
+  if (typeof value === 'string') return maskSecretString(value, sensitivity);
+  if (typeof value === 'number') return MASK;
+  if (Array.isArray(value)) {
+    return mapArrayIfChanged(value, (element) =>
+      typeof element === 'string' ? maskSecretString(element, sensitivity) : typeof element === 'number' ? MASK : checkedPrimitive(element),
+    );
+  }
+  return checkedPrimitive(value);
+}
+
+function maskSecretString(value: string, sensitivity: KeySensitivity): string {
+  if (value === '' || value === MASK) return value;
+  if (sensitivity === 'credentials') {
+    const scheme = AUTH_SCHEME_PREFIX.exec(value);
+    if (scheme !== null) return scheme[0] + MASK;
+  }
+  return MASK;
+}
+
+/** Attribute values are primitives or arrays of them; anything else cannot be masked and is dropped by the caller. */
+function checkedPrimitive<T>(value: T): T {
+  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  throw new TypeError(`unsupported attribute value of type ${typeof value}`);
+}
+
+type ArrayElement = string | number | boolean | null | undefined;
+
+/** The same array when no element changed, so an unchanged attribute set stays the same object. */
+function mapArrayIfChanged(values: readonly ArrayElement[], mask: (value: ArrayElement) => ArrayElement): AttributeValue {
+  let out: ArrayElement[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const masked = mask(values[i]);
+    if (out === undefined && masked === values[i]) continue;
+    out ??= values.slice(0, i);
+    out.push(masked);
+  }
+  return (out ?? values) as AttributeValue;
+}
+
+function isCutPoint(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 44 /* , */ || code === 59 /* ; */ || code === 38 /* & */;
+}

@@ -1,0 +1,35 @@
+/** The replacement for a secret whose shape is not worth keeping. */
+export const MASK = '***';
+
+/**
+ * One kind of sensitive text. `mightMatch` is the cheap pre-check (a substring or a character the
+ * detector cannot do without) that lets the common, harmless string skip the detector entirely;
+ * `mask` returns its input unchanged (the same string) when it finds nothing.
+ */
+export interface Detector {
+  readonly name: string;
+  mightMatch(text: string): boolean;
+  mask(text: string): string;
+}
+
+/** A detector that is one global RegExp and a replacement (a `replace()` string or callback). */
+export interface RegExpDetectorSpec {
+  name: string;
+  /** A substring the text must contain, or a test, before the regex runs. */
+  trigger: string | ((text: string) => boolean);
+  regex: RegExp;
+  /** As for String.prototype.replace: the callback gets the match, the groups, then the offset and the whole text. */
+  replace: string | ((match: string, ...rest: any[]) => string);
+}
+
+export function regExpDetector(spec: RegExpDetectorSpec): Detector {
+  const { name, trigger, regex, replace } = spec;
+  if (!regex.global) throw new Error(`detector ${name}: regex must have the g flag`);
+  const mightMatch = typeof trigger === 'string' ? (text: string) => text.includes(trigger) : trigger;
+  return {
+    name,
+    mightMatch,
+    // replace() with a global regex starts from 0 and is synchronous, so sharing the regex is safe.
+    mask: (text) => text.replace(regex, replace as (match: string) => string),
+  };
+}

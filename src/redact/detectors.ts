@@ -1,0 +1,267 @@
+/**
+ * Built-in detectors for sensitive text that does not depend on a key name: private keys,
+ * credentials, well-known token formats, URL passwords, emails, SSNs, payment cards and phones.
+ * (Values named by a sensitive key are handled by key-value-detector.ts.)
+ *
+ * Every regex here is linear in the length of the text: repeats are bounded or separated by a
+ * character they cannot match, so a hostile 64 KiB string costs one pass per detector.
+ * Lookbehinds such as `(?<![\w+])` are what keep ids, hex strings and decimals from matching.
+ */
+import { type Detector, MASK, regExpDetector } from './detector';
+
+/** `-----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY-----`; an unterminated block (a value cut short) is masked to the end. */
+export const privateKeyBlockDetector = regExpDetector({
+  name: 'pem-private-key',
+  trigger: 'PRIVATE KEY',
+  regex: /(-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?(-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  replace: `$1${MASK}$2`,
+});
+
+/** `scheme://user:password@host`: keeps the user and host, which are what an engineer debugs with. */
+export const urlPasswordDetector = regExpDetector({
+  name: 'url-userinfo-password',
+  trigger: '://',
+  // Starts at "://" (a leading lookbehind for the scheme would make V8 try every position: 10x slower);
+  // the password runs to the last "@" before the path.
+  regex: /:\/\/([^\s/?#@:]{0,256}):([^\s/?#]{1,256})@/g,
+  replace: (match, user: string, password: string) => (password === MASK ? match : `://${user}:${MASK}@`),
+});
+
+/**
+ * `Bearer <token>` and `Basic <base64>` anywhere in text: keep the scheme word, mask the credential.
+ * Prose must survive ("Basic authentication failed", "Bearer token expired"), so a Basic credential
+ * must decode to `user:password` and a Bearer token must look like one.
+ */
+export const authorizationCredentialDetector = regExpDetector({
+  name: 'bearer-basic-credential',
+  trigger: (text) => BEARER_OR_BASIC.test(text),
+  regex: /\b(bearer|basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi,
+  replace: (match, scheme: string, space: string, credential: string) =>
+    looksLikeCredential(scheme, credential) ? `${scheme}${space}${MASK}` : match,
+});
+const BEARER_OR_BASIC = /bearer|basic/i;
+const TOKEN_PUNCTUATION_OR_DIGIT = /[\d\-._~+/=]/;
+
+function looksLikeCredential(scheme: string, credential: string): boolean {
+  if (scheme.toLowerCase() === 'basic') {
+    return credential.length >= 4 && Buffer.from(credential, 'base64').toString('latin1').includes(':');
+  }
+  return credential.length >= 8 && (credential.length >= 20 || TOKEN_PUNCTUATION_OR_DIGIT.test(credential));
+}
+
+/** JWS (three segments) and JWE (five) compact tokens; the header always starts `{"` = `eyJ`. */
+export const jwtDetector = regExpDetector({
+  name: 'jwt',
+  trigger: 'eyJ',
+  regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,3}/g,
+  replace: MASK,
+});
+
+/**
+ * Token formats whose prefix is public and useful when debugging ("which credential leaked?"):
+ * the prefix is kept, the rest masked.
+ */
+export const wellKnownTokenDetectors: readonly Detector[] = [
+  regExpDetector({
+    name: 'aws-access-key-id',
+    trigger: (text) => text.includes('AKIA') || text.includes('ASIA'),
+    regex: /(?<![A-Za-z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'github-token',
+    trigger: 'gh',
+    regex: /(?<![A-Za-z0-9_])(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,255}/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'slack-token',
+    trigger: 'xox',
+    regex: /(?<![A-Za-z0-9])(xox[abposr]-)[A-Za-z0-9-]{8,255}/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'stripe-key',
+    trigger: (text) => text.includes('_live_') || text.includes('_test_'),
+    regex: /(?<![A-Za-z0-9])((?:sk|rk|pk)_(?:live|test)_)[A-Za-z0-9]{8,255}/g,
+    replace: `$1${MASK}`,
+  }),
+];
+
+/**
+ * `alice@example.com` -> `a***@example.com`, also URL-encoded (`carol%40example.com`).
+ * Written as a scan from each "@" rather than one regex: a regex that starts at the local part
+ * retries at every letter of every word; this costs one step per "@".
+ */
+export const emailDetector: Detector = {
+  name: 'email',
+  mightMatch: (text) => text.includes('@') || text.includes('%40'),
+  mask: maskEmails,
+};
+
+const AT_SIGN = /@|%40/g;
+const EMAIL_DOMAIN = /[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9][A-Za-z0-9-]{0,62}){1,8}/y;
+const MAX_LOCAL_PART = 64;
+
+function maskEmails(text: string): string {
+  let out = '';
+  let copiedUpTo = 0;
+  AT_SIGN.lastIndex = 0;
+  for (let at = AT_SIGN.exec(text); at !== null; at = AT_SIGN.exec(text)) {
+    const atIndex = at.index;
+    const afterAt = atIndex + at[0].length;
+    let localStart = atIndex;
+    while (localStart > copiedUpTo && atIndex - localStart < MAX_LOCAL_PART && isLocalPartChar(text.charCodeAt(localStart - 1))) localStart--;
+    if (localStart === atIndex) continue;
+    EMAIL_DOMAIN.lastIndex = afterAt;
+    const domainMatch = EMAIL_DOMAIN.exec(text);
+    if (domainMatch === null) continue;
+    const domain = trimToRegisteredDomain(domainMatch[0]);
+    if (domain === undefined) continue;
+    out += text.slice(copiedUpTo, localStart) + text[localStart] + MASK + at[0] + domain;
+    copiedUpTo = afterAt + domain.length;
+    AT_SIGN.lastIndex = copiedUpTo;
+  }
+  return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+}
+
+/** RFC 5322 "atext" minus the rare ones, plus "%" for URL-encoded local parts. */
+function isLocalPartChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
+    code === 46 /* . */ || code === 95 /* _ */ || code === 37 /* % */ || code === 43 /* + */ || code === 45 /* - */
+  );
+}
+
+/** `mail.example.org` stays; `5.1.0` (as in `express@5.1.0`) is not a domain; `db.internal.5432` loses its last label. */
+function trimToRegisteredDomain(candidate: string): string | undefined {
+  let end = candidate.length;
+  for (let dot = candidate.lastIndexOf('.'); dot > 0; dot = candidate.lastIndexOf('.', dot - 1)) {
+    if (isTopLevelDomain(candidate, dot + 1, end)) return candidate.slice(0, end);
+    end = dot;
+  }
+  return undefined;
+}
+
+/** 2 to 24 ASCII letters. */
+function isTopLevelDomain(text: string, start: number, end: number): boolean {
+  if (end - start < 2 || end - start > 24) return false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i) | 0x20;
+    if (code < 97 || code > 122) return false;
+  }
+  return true;
+}
+
+/** `123-45-6789` -> `***-**-****`; numbers the SSA never issues (area 000, 666, 9xx; group 00; serial 0000) are left alone. */
+export const ssnDetector = regExpDetector({
+  name: 'us-ssn',
+  trigger: '-',
+  regex: /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g,
+  replace: (match, area: string, group: string, serial: string) =>
+    area === '000' || area === '666' || area[0] === '9' || group === '00' || serial === '0000' ? match : '***-**-****',
+});
+
+/**
+ * 13-19 digits, optionally grouped by spaces or dashes, Luhn-valid, with a card network's first
+ * digit (2-6): `****-****-****-1234`. The first-digit rule keeps unix-ms timestamps (13 digits
+ * starting with 1, until 2033) from being masked one time in ten; a digit run longer than 19 is not
+ * a card. A card followed by more digit groups (an expiry, an amount) is found inside the run.
+ */
+export const paymentCardDetector = regExpDetector({
+  name: 'payment-card',
+  trigger: (text) => DIGIT_RUN_OF_FOUR.test(text),
+  regex: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w-])/g,
+  replace: maskCardInDigitGroups,
+});
+const DIGIT_RUN_OF_FOUR = /\d{4}/;
+const CARD_MASK_PREFIX = '****-****-****-';
+
+function maskCardInDigitGroups(match: string): string {
+  const groups = [...match.matchAll(/\d+/g)].map((group) => ({ start: group.index ?? 0, digits: group[0] }));
+  // Longest span of whole groups first: "4111 1111 1111 1111 12 26" holds a card in its first four groups.
+  for (let span = groups.length; span >= 1; span--) {
+    for (let first = 0; first + span <= groups.length; first++) {
+      const spanned = groups.slice(first, first + span);
+      const digits = spanned.map((group) => group.digits).join('');
+      if (!isPaymentCardNumber(digits)) continue;
+      const last = spanned[spanned.length - 1];
+      return match.slice(0, spanned[0].start) + CARD_MASK_PREFIX + digits.slice(-4) + match.slice(last.start + last.digits.length);
+    }
+  }
+  return match;
+}
+
+export function isPaymentCardNumber(digits: string): boolean {
+  if (digits.length < 13 || digits.length > 19) return false;
+  const first = digits.charCodeAt(0) - 48;
+  if (first < 2 || first > 6) return false;
+  if (digits.length === 13 && first !== 4) return false;
+  return passesLuhn(digits);
+}
+
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let digit = digits.charCodeAt(i) - 48;
+    if (double) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+const PHONE_MASK_PREFIX = '***-***-';
+
+/**
+ * E.164-style numbers written with a leading "+": `+44 20 7946 0958`, `+4915112345678`,
+ * `+1 (415) 555-0132`, `+44 (0)20 7946 0958` -> `***-***-0958`. 8 to 15 digits in all (a UTC offset `+05` or `+0000`
+ * is too short); trailing groups that would push past 15 digits are not part of the number.
+ */
+export const internationalPhoneDetector = regExpDetector({
+  name: 'international-phone',
+  trigger: '+',
+  // Nothing follows the groups, so the greedy match never backtracks into them.
+  regex: /(?<![\w+])\+\d{1,15}(?:[ .-]?\(\d{1,5}\)[ .-]?\d{0,6}|[ .-]\d{1,6}){0,7}/g,
+  replace: (match: string, offset: number, text: string) => maskInternationalPhone(match, text.charCodeAt(offset + match.length)),
+});
+const PHONE_GROUP = /\+?\d+|[ .-]?\(\d+\)[ .-]?\d*|[ .-]\d+/g;
+
+/** "+" and 8 digits: anything shorter (`+1`, `+05:30`) is decided without parsing. */
+const MIN_INTERNATIONAL_PHONE_LENGTH = 9;
+
+function maskInternationalPhone(match: string, nextCharCode: number): string {
+  if (match.length < MIN_INTERNATIONAL_PHONE_LENGTH) return match;
+  let digits = '';
+  let numberLength = 0;
+  for (const group of match.match(PHONE_GROUP) ?? []) {
+    const groupDigits = group.replace(/\D/g, '');
+    if (digits.length + groupDigits.length > 15) break;
+    digits += groupDigits;
+    numberLength += group.length;
+  }
+  // Glued to more letters or digits (`+123456789012345678`, `+49151abc`), it is some other identifier.
+  const endsCleanly = numberLength < match.length || !isWordCharCode(nextCharCode);
+  if (digits.length < 8 || !endsCleanly) return match;
+  return PHONE_MASK_PREFIX + digits.slice(-4) + match.slice(numberLength);
+}
+
+function isWordCharCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+/**
+ * North American numbers without "+": `415-555-0199`, `(415) 555-0132`, `1-415-555-0199`,
+ * `415.555.0199`. Separators are required (a bare 10-digit run is as likely an id), and area code
+ * and exchange start with 2-9 as NANP requires.
+ */
+export const northAmericanPhoneDetector = regExpDetector({
+  name: 'north-american-phone',
+  trigger: (text) => DIGIT_RUN_OF_FOUR.test(text),
+  regex: /(?<![\w.+-])(?:1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-](\d{4})(?![\w-])/g,
+  replace: (_match, lastFour: string) => PHONE_MASK_PREFIX + lastFour,
+});

@@ -1,0 +1,148 @@
+/**
+ * Masks a finished span (SpanRecord) before any exporter sees it: its name, attributes, events'
+ * names and attributes, status message and links' attributes. Context ids, times, kind, scope and
+ * counters carry no user data and are copied as they are.
+ *
+ * Runs on every span in the export path, so it never throws, whatever the span looks like:
+ * - an attribute whose masking throws is dropped (counted in droppedAttributesCount), never exported raw;
+ * - a name or event name whose masking throws becomes `***`; a status message is dropped;
+ * - a field that is missing or of the wrong type is kept as it is when it holds no text, else emptied.
+ * The input is never mutated: the result is a new object (sharing only the untouched fields).
+ *
+ * A new SpanRecord field that can hold user text must be masked here: unknown fields are copied as they are.
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { SpanEventRecord, SpanLinkRecord, SpanRecord } from '../sdk/span-record';
+import { MASK } from './detector';
+import type { MaskingPolicy } from './types';
+
+export function maskSpanRecord(policy: MaskingPolicy, span: SpanRecord): SpanRecord {
+  if (span === null || typeof span !== 'object') return span;
+  let masked: SpanRecord;
+  try {
+    masked = { ...span };
+  } catch {
+    masked = {} as SpanRecord; // a throwing Proxy: build the record from the fields that can be read
+    for (const field of ['context', 'parentSpanId', 'kind', 'startTime', 'endTime', 'duration', 'scope', 'droppedEventsCount', 'droppedLinksCount'] as const) {
+      (masked as unknown as Record<string, unknown>)[field] = readField(span, field);
+    }
+  }
+  masked.name = maskTextOr(policy, readField(span, 'name'), MASK) as string;
+
+  const attributes = maskAttributeSet(policy, readField(span, 'attributes'));
+  masked.attributes = attributes.attributes ?? {};
+  masked.droppedAttributesCount = addDropped(readField(span, 'droppedAttributesCount'), attributes.dropped);
+
+  const events = readField(span, 'events');
+  masked.events = Array.isArray(events) ? mapSafely(events, (event) => maskEvent(policy, event)) : [];
+  const links = readField(span, 'links');
+  masked.links = Array.isArray(links) ? mapSafely(links, (link) => maskLink(policy, link)) : [];
+
+  const status = readField(span, 'status');
+  if (status !== null && typeof status === 'object') {
+    const message = readField(status, 'message');
+    masked.status = { code: readField(status, 'code') };
+    if (message !== undefined) {
+      const maskedMessage = maskTextOr(policy, message, undefined);
+      if (maskedMessage !== undefined) masked.status.message = maskedMessage as string;
+    }
+  }
+  return masked;
+}
+
+function maskEvent(policy: MaskingPolicy, event: SpanEventRecord): SpanEventRecord {
+  const masked: SpanEventRecord = { ...event, name: maskTextOr(policy, readField(event, 'name'), MASK) as string };
+  const eventAttributes = readField(event, 'attributes');
+  if (eventAttributes !== undefined) {
+    const attributes = maskAttributeSet(policy, eventAttributes);
+    masked.attributes = attributes.attributes;
+    if (attributes.dropped > 0) masked.droppedAttributesCount = addDropped(readField(event, 'droppedAttributesCount'), attributes.dropped);
+  }
+  return masked;
+}
+
+function maskLink(policy: MaskingPolicy, link: SpanLinkRecord): SpanLinkRecord {
+  const masked: SpanLinkRecord = { ...link };
+  const linkAttributes = readField(link, 'attributes');
+  if (linkAttributes !== undefined) {
+    const attributes = maskAttributeSet(policy, linkAttributes);
+    masked.attributes = attributes.attributes;
+    if (attributes.dropped > 0) masked.droppedAttributesCount = addDropped(readField(link, 'droppedAttributesCount'), attributes.dropped);
+  }
+  return masked;
+}
+
+/**
+ * The policy's maskAttributes on the whole set; if that throws, one attribute at a time, dropping
+ * each one whose masking throws.
+ */
+function maskAttributeSet(policy: MaskingPolicy, attributes: unknown): { attributes: Attributes | undefined; dropped: number } {
+  if (attributes === undefined || attributes === null) return { attributes: undefined, dropped: 0 };
+  if (typeof attributes !== 'object' || Array.isArray(attributes)) return { attributes: {}, dropped: 1 };
+  const input = attributes as Attributes;
+  try {
+    const masked = policy.maskAttributes(input);
+    if (masked !== null && typeof masked === 'object') return { attributes: masked, dropped: masked === input ? 0 : countMissingKeys(input, masked) };
+  } catch {
+    // fall through to one attribute at a time
+  }
+  const masked: Attributes = {};
+  let dropped = 0;
+  let keys: string[];
+  try {
+    keys = Object.keys(input);
+  } catch {
+    return { attributes: {}, dropped: 0 };
+  }
+  for (const key of keys) {
+    try {
+      const one = policy.maskAttributes({ [key]: input[key] });
+      if (Object.prototype.hasOwnProperty.call(one, key)) masked[key] = one[key];
+      else dropped++;
+    } catch {
+      dropped++;
+    }
+  }
+  return { attributes: masked, dropped };
+}
+
+function countMissingKeys(input: Attributes, masked: Attributes): number {
+  let missing = 0;
+  for (const key of Object.keys(input)) if (!Object.prototype.hasOwnProperty.call(masked, key)) missing++;
+  return missing;
+}
+
+function maskTextOr(policy: MaskingPolicy, value: unknown, onFailure: string | undefined): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    const masked = policy.maskString(value);
+    return typeof masked === 'string' ? masked : onFailure;
+  } catch {
+    return onFailure;
+  }
+}
+
+function mapSafely<T>(values: readonly T[], mask: (value: T) => T): T[] {
+  const out: T[] = [];
+  for (const value of values) {
+    if (value === null || typeof value !== 'object') continue; // not an event or link: nothing an exporter could use
+    try {
+      out.push(mask(value));
+    } catch {
+      // unreadable (a throwing getter): dropped rather than exported unmasked
+    }
+  }
+  return out;
+}
+
+function readField(object: any, field: string): any {
+  try {
+    return object[field];
+  } catch {
+    return undefined;
+  }
+}
+
+function addDropped(count: unknown, dropped: number): number {
+  return (typeof count === 'number' && Number.isFinite(count) ? count : 0) + dropped;
+}
