@@ -19,6 +19,10 @@ import type { AgentLogger } from '../logger';
 import { createExporters } from './exporters';
 import type { NamedExporter } from './exporters';
 import { toReadableSpan } from './readable-span-view';
+import { createSpanRecordPreparer } from './prepare-span-record';
+import { compileMaskingPolicy } from '../redact';
+import type { MaskingPolicy } from '../redact';
+import type { AgentConfig } from '../config/types';
 import { serviceResourceAttributes } from './resource';
 import type { SpanRecord } from './span-record';
 import type { ExportWorkerData, ToExportWorker } from './worker-protocol';
@@ -55,6 +59,12 @@ class ReportingExporter implements SpanExporter {
   forceFlush(): Promise<void> {
     return this._named.exporter.forceFlush?.() ?? Promise.resolve();
   }
+}
+
+function compileWorkerMaskingPolicy(config: AgentConfig, logger: AgentLogger): MaskingPolicy {
+  const { policy, problems } = compileMaskingPolicy({ extraPatterns: config.piiPatterns, extraKeys: config.piiKeys });
+  for (const problem of problems) logger.warn(problem);
+  return policy;
 }
 
 function scrubExporterEnv(): void {
@@ -121,11 +131,16 @@ function startExportWorker(data: ExportWorkerData): void {
       }),
   );
 
+  const policy = config.piiMasking ? compileWorkerMaskingPolicy(config, logger) : undefined;
+  const prepareSpanRecord = createSpanRecordPreparer(config, data.appRoot, policy, (err) =>
+    logger.warnOnce('worker:masking', `internal error while masking a span (${String(err)}); such spans are exported without attributes or events`),
+  );
+
   const ingest = (records: SpanRecord[]) => {
     for (const record of records) {
       let span: ReadableSpan;
       try {
-        span = toReadableSpan(record, resource);
+        span = toReadableSpan(prepareSpanRecord(record), resource);
       } catch (err) {
         logger.warnOnce('worker:to-readable-span', `internal error preparing a span for export (${String(err)}); span skipped`);
         continue;

@@ -5,6 +5,15 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { AgentConfig } from '../config/types';
+import * as path from 'path';
+import { findAppPackage } from '../config/app-package';
+
+/** The folder of the app's package.json, else of its main script, else the working directory. */
+export function findAppRoot(): string {
+  const scriptDir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
+  const appPackage = findAppPackage(scriptDir);
+  return appPackage ? path.dirname(appPackage.file) : scriptDir;
+}
 
 export function processResourceAttributes(): Attributes {
   return {

@@ -9,6 +9,8 @@ export interface ExportWorkerData {
   config: AgentConfig;
   /** Read on the main thread: the worker's own process.argv differs. */
   processAttributes: Attributes;
+  /** The app's root folder: exception stack paths under it are made relative. */
+  appRoot: string;
   /** Int32Array over a SharedArrayBuffer: slot 0 holds the id of the last completed synchronous flush. */
   flushSignal: SharedArrayBuffer;
 }

@@ -23,7 +23,7 @@ import type { AgentLogger } from '../logger';
 import { reportInternalError } from '../safe';
 import type { SpanRecord } from './span-record';
 import { toSpanRecord } from './to-span-record';
-import { processResourceAttributes } from './resource';
+import { findAppRoot, processResourceAttributes } from './resource';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './worker-protocol';
 
 const HANDOFF_DELAY_MS = 200;
@@ -45,7 +45,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
   ) {
     const flushSignal = new SharedArrayBuffer(4);
     this._flushSignal = new Int32Array(flushSignal);
-    const workerData: ExportWorkerData = { otelAgentExportWorker: true, config: _config, processAttributes: processResourceAttributes(), flushSignal };
+    const workerData: ExportWorkerData = { otelAgentExportWorker: true, config: _config, processAttributes: processResourceAttributes(), appRoot: findAppRoot(), flushSignal };
     this._worker = new Worker(path.join(__dirname, 'export-worker.js'), {
       workerData,
       // No preloads (-r, --import) and no inspector flags: the worker must never instrument itself.
