@@ -9,13 +9,16 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createRequire } from 'module';
+import { IncomingMessage } from 'http';
+import { rememberServerSpan } from '../patches/request-spans';
 
 /** Requires packages the way auto-instrumentations-node would, so its nested dependencies resolve too. */
 function requireFromCatalogue(packageName: string): Record<string, unknown> {
   try {
     return require(packageName);
   } catch {
-    const catalogueRequire = createRequire(require.resolve('@opentelemetry/auto-instrumentations-node/package.json'));
+    // Resolving (not requiring) the catalogue's entry point; its package.json is not in its exports map.
+    const catalogueRequire = createRequire(require.resolve('@opentelemetry/auto-instrumentations-node'));
     return catalogueRequire(packageName);
   }
 }
@@ -33,7 +36,12 @@ export function createInstrumentation(shortName: string): Instrumentation {
   switch (shortName) {
     case 'http': {
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation();
+      return new HttpInstrumentation({
+        requestHook(span, request) {
+          // Incoming requests only (outgoing ones are ClientRequests): the error paths look spans up by request.
+          if (request instanceof IncomingMessage) rememberServerSpan(request, span);
+        },
+      });
     }
     case 'express': {
       const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');

@@ -11,6 +11,7 @@ import type { AgentLogger } from '../logger';
 import type { Sampler } from '@opentelemetry/sdk-trace';
 import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { WorkerSpanProcessor } from './worker-span-processor';
+import { ClientErrorTypeProcessor } from '../errors/client-error-type';
 
 export interface TracingPipeline {
   provider: TracerProvider;
@@ -39,7 +40,8 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
     sampler: createSampler(config.sampleRate),
     // The full resource (host, process, SDK) is attached in the export worker; spans only need identity here.
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
-    spanProcessors: exportProcessor ? [exportProcessor] : [],
+    // ClientErrorTypeProcessor first: it completes failed client spans before they are handed off.
+    spanProcessors: exportProcessor ? [new ClientErrorTypeProcessor(), exportProcessor] : [],
   });
 
   if (!api.trace.setGlobalTracerProvider(provider)) {
