@@ -112,3 +112,22 @@ describe('startup (integration)', function () {
     });
   }
 });
+
+describe('TRACING_INSTRUMENTATIONS (integration)', function () {
+  this.timeout(60_000);
+
+  it('loads exactly the named instrumentations, including ones beyond the defaults', async () => {
+    const receiver = await startOtlpGrpcReceiver();
+    try {
+      const result = await runApp(fixture('dns-app.js'), {
+        env: { TRACING_INSTRUMENTATIONS: 'http,dns', TRACING_ENDPOINT: receiver.url, TRACING_SERVICE_NAME: 'dns-app' },
+      });
+      expect(result.code, result.stderr).to.equal(0);
+      expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-dns', 'instrumentation-http']);
+      const spans = await receiver.waitForSpans((all) => all.some((s) => s.scope.name === '@opentelemetry/instrumentation-dns'));
+      expect(spans.find((s) => s.scope.name === '@opentelemetry/instrumentation-dns')!.name).to.match(/lookup/);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
