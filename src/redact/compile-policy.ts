@@ -86,9 +86,20 @@ class CompiledMaskingPolicy implements MaskingPolicy {
   }
 
   maskString(value: string): string {
+    return this._maskString(value, 0);
+  }
+
+  private _maskString(value: string, depth: number): string {
     if (typeof value !== 'string' || value.length === 0) return value;
     if (value.length > MAX_MASKED_LENGTH) return this._maskTruncated(value);
-    const masked = applyUserPatterns(runDetectors(value, this._detectors), this._userPatterns);
+    let masked = applyUserPatterns(runDetectors(value, this._detectors), this._userPatterns);
+    // Percent-encoded tokens (a path segment, a query value, a double-encoded URL inside a query):
+    // detectors see `%20AKIA...` or `carol%2540example.com`, not the secret inside. Each token that
+    // still holds an escape is decoded once and masked again (recursively, for double encoding);
+    // a token in which that finds something is exported decoded and masked, the rest stay as they were.
+    if (depth < MAX_DECODE_DEPTH && PERCENT_ESCAPE.test(masked)) {
+      masked = replaceEncodedTokens(masked, (decoded) => this._maskString(decoded, depth + 1));
+    }
     return masked === value ? value : masked;
   }
 
@@ -184,6 +195,52 @@ function mapArrayIfChanged(values: readonly ArrayElement[], mask: (value: ArrayE
     out.push(masked);
   }
   return (out ?? values) as AttributeValue;
+}
+
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+const PERCENT_ESCAPES = /%[0-9A-Fa-f]{2}/g;
+/** Double encoding (`%2540`) is common when a URL is embedded in another URL's query. */
+const MAX_DECODE_DEPTH = 3;
+
+/** URL and text delimiters that end an encoded token: / ? & = # ; and whitespace. */
+function isTokenSeparator(code: number): boolean {
+  return code === 47 || code === 63 || code === 38 || code === 61 || code === 35 || code === 59 || code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** decodeURIComponent, or byte-wise decoding when the escapes are not valid UTF-8 (never throws). */
+export function percentDecodeOnce(token: string): string {
+  try {
+    return decodeURIComponent(token);
+  } catch {
+    return token.replace(PERCENT_ESCAPES, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16)));
+  }
+}
+
+/**
+ * Calls `maskDecoded` on the decoded form of every separator-delimited token that contains a
+ * percent escape; a token is replaced only when masking changed its decoded form. Linear: each
+ * character is visited a bounded number of times (no regex backtracking over long tokens).
+ */
+export function replaceEncodedTokens(text: string, maskDecoded: (decoded: string) => string): string {
+  let out = '';
+  let copiedUpTo = 0;
+  const escapes = new RegExp(PERCENT_ESCAPES.source, 'g');
+  let match: RegExpExecArray | null;
+  while ((match = escapes.exec(text)) !== null) {
+    let start = match.index;
+    while (start > copiedUpTo && !isTokenSeparator(text.charCodeAt(start - 1))) start--;
+    let end = match.index + 3;
+    while (end < text.length && !isTokenSeparator(text.charCodeAt(end))) end++;
+    escapes.lastIndex = end;
+    const token = text.slice(start, end);
+    const decoded = percentDecodeOnce(token);
+    if (decoded === token) continue;
+    const masked = maskDecoded(decoded);
+    if (masked === decoded) continue;
+    out += text.slice(copiedUpTo, start) + masked;
+    copiedUpTo = end;
+  }
+  return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
 }
 
 function isCutPoint(code: number): boolean {
