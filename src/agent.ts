@@ -12,6 +12,7 @@ import { startTracing } from './sdk/tracing';
 import type { TracingPipeline } from './sdk/tracing';
 import { createInstrumentation, esmModuleNames } from './instrumentations/catalog';
 import { registerEsmLoaderHook } from './esm';
+import { installPatches } from './patches';
 
 export interface RunningAgent {
   readonly loaded: LoadedConfig;
@@ -49,6 +50,7 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const unregisterInstrumentations = registerInstrumentations({ instrumentations, tracerProvider: pipeline.provider });
 
+  const uninstallPatches = installPatches({ config, logger });
   safely('ESM loader hook', false, () => registerEsmLoaderHook(esmModuleNames(instrumentations)));
   const uninstallExitHooks = pipeline.exportProcessor ? installExitHooks(pipeline.exportProcessor, config, logger) : () => {};
 
@@ -64,6 +66,7 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
       running = undefined;
       try {
         uninstallExitHooks();
+        uninstallPatches();
         unregisterInstrumentations();
         await pipeline.provider.shutdown();
       } catch (err) {
