@@ -24,7 +24,12 @@ function printTrees(spans) {
       const status = span.status.code === 'ERROR' ? '  ERROR' : '';
       const attributes = ['http.route', 'http.response.status_code', 'url.full'].filter((k) => span.attributes[k] !== undefined).map((k) => `${k}=${span.attributes[k]}`);
       console.log(`${'  '.repeat(depth + 1)}${span.kind.padEnd(8)} ${span.name}  ${span.durationMs.toFixed(2)} ms ${attributes.join(' ')}${status}`);
-      for (const event of span.events) console.log(`${'  '.repeat(depth + 3)}event ${event.name}: ${JSON.stringify(event.attributes)}`);
+      for (const event of span.events) {
+        // The stack trace is long: show its first frame only.
+        const { 'exception.stacktrace': stack, ...rest } = event.attributes;
+        const firstFrame = typeof stack === 'string' ? stack.split('\n').find((line) => line.trim().startsWith('at ')) : undefined;
+        console.log(`${'  '.repeat(depth + 3)}event ${event.name}: ${JSON.stringify(rest)}${firstFrame ? ` (${firstFrame.trim()} ...)` : ''}`);
+      }
       traceSpans.filter((child) => child.parentSpanId === span.spanId).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1)).forEach((child) => print(child, depth + 1));
     };
     traceSpans.filter((span) => !ids.has(span.parentSpanId)).forEach((span) => print(span, 0));
