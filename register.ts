@@ -16,7 +16,10 @@ function registerAgent(): void {
   if (globalState[STARTED]) return;
   globalState[STARTED] = true;
 
-  // Config reading is cheap (no OpenTelemetry module): TRACING_ENABLED=false stops here with nothing loaded.
+  // TRACING_ENABLED=false stops here, before even the config module is loaded.
+  const { isTracingExplicitlyDisabled } = require('./src/config/master-switch') as typeof import('./src/config/master-switch');
+  if (isTracingExplicitlyDisabled()) return;
+
   const { loadConfig } = require('./src/config') as typeof import('./src/config');
   const { createLogger } = require('./src/logger') as typeof import('./src/logger');
   const loaded = loadConfig();

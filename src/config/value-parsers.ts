@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { accessors, from } from 'env-var';
 import type { ValueParser } from './option-types';
+import { FALSE_WORDS, TRUE_WORDS } from './master-switch';
 
 /** Reads variables through env-var; a blank value counts as unset. */
 export function createEnvReader(env: NodeJS.ProcessEnv): (variable: string) => string | undefined {
@@ -20,8 +21,6 @@ export function createEnvReader(env: NodeJS.ProcessEnv): (variable: string) => s
   };
 }
 
-const TRUE_WORDS = ['true', '1', 'yes', 'on'];
-const FALSE_WORDS = ['false', '0', 'no', 'off'];
 
 export const parseBoolean: ValueParser<boolean> = (raw, variable, ctx) => {
   const word = raw.toLowerCase();
