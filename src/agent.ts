@@ -11,7 +11,7 @@ import { installExitHooks } from './sdk/exit-hooks';
 import { startTracing } from './sdk/tracing';
 import type { TracingPipeline } from './sdk/tracing';
 import { createInstrumentation, esmModuleNames } from './instrumentations/catalog';
-import { registerEsmLoaderHook } from './esm';
+import { registerEsmLoaderHook, shouldRegisterEsmHook } from './esm';
 import { installPatches } from './patches';
 
 export interface RunningAgent {
@@ -51,7 +51,12 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
   const unregisterInstrumentations = registerInstrumentations({ instrumentations, tracerProvider: pipeline.provider });
 
   const uninstallPatches = installPatches({ config, logger });
-  safely('ESM loader hook', false, () => registerEsmLoaderHook(esmModuleNames(instrumentations)));
+  if (shouldRegisterEsmHook(config.esmHook)) {
+    const include = esmModuleNames(instrumentations);
+    if (safely('ESM loader hook', false, () => registerEsmLoaderHook(include))) {
+      logger.debug(`ESM loader hook installed for ${include.join(', ')}`);
+    }
+  }
   const uninstallExitHooks = pipeline.exportProcessor ? installExitHooks(pipeline.exportProcessor, config, logger) : () => {};
 
   logger.info(

@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import type { AgentConfig, ConfigKey } from './types';
-import { EXPORTER_NAMES, LOG_LEVELS } from './types';
+import { ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS } from './types';
 import type { AnyConfigOption, ConfigOption } from './option-types';
 import {
   integerBetween,
@@ -227,6 +227,15 @@ export const CONFIG_OPTIONS = [
     default: ['http', 'express', 'undici'],
     parse: parseInstrumentations,
     doc: 'Instrumentations to load, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http).',
+  }),
+  option({
+    key: 'esmHook',
+    envVar: 'TRACING_ESM_HOOK',
+    otelFallbacks: [],
+    type: 'enum',
+    default: 'auto',
+    parse: oneOf(ESM_HOOK_MODES, 'ESM hook mode'),
+    doc: 'ESM loader hook (instruments `import`ed packages): auto (only for an .mjs / "type": "module" entry point or --import), on, off. It costs ~100 ms of startup.',
   }),
   option({
     key: 'maxQueueSize',

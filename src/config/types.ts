@@ -6,6 +6,9 @@
 export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'console', 'file', 'none'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
 
+export const ESM_HOOK_MODES = ['auto', 'on', 'off'] as const;
+export type EsmHookMode = (typeof ESM_HOOK_MODES)[number];
+
 export const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -28,6 +31,8 @@ export interface AgentConfig {
   sampleRate: number;
   /** Short names, e.g. ['http', 'express', 'undici', 'pg']. */
   instrumentations: string[];
+  /** Whether to install the ESM loader hook: 'auto' does so only for an ESM entry point or --import. */
+  esmHook: EsmHookMode;
   maxQueueSize: number;
   batchSize: number;
   scheduleDelayMs: number;

@@ -41,6 +41,15 @@ describe('startup (integration)', function () {
     expect(enabled.report.httpRequestWrapped).to.equal(true);
   });
 
+  it('a CommonJS app gets no ESM loader hook (its loader thread costs startup); TRACING_ESM_HOOK=on forces it', async () => {
+    const hookLine = /ESM loader hook installed/;
+    const auto = await introspect({ TRACING_EXPORTER: 'none', TRACING_LOG_LEVEL: 'debug' });
+    const forced = await introspect({ TRACING_EXPORTER: 'none', TRACING_LOG_LEVEL: 'debug', TRACING_ESM_HOOK: 'on' });
+    expect(auto.stderr).to.include('otel-agent: tracing service'); // debug output is on
+    expect(auto.stderr).not.to.match(hookLine);
+    expect(forced.stderr).to.match(hookLine);
+  });
+
   it('exporter none still creates and propagates trace context', async () => {
     const downstream = startApp(fixture('express5-app.js'), { agent: 'none' });
     const app = startApp(fixture('express5-app.js'), { env: { TRACING_EXPORTER: 'none' } });
