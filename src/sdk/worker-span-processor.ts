@@ -136,11 +136,12 @@ export class WorkerSpanProcessor implements SpanProcessor {
     const id = this._nextFlushId++;
     const timeoutMs = this._config.shutdownTimeoutMs;
     return new Promise<void>((resolve) => {
+      // Deliberately referenced: an app awaiting shutdown()/forceFlush() expects the process to stay
+      // up until it settles (bounded by the timeout), not to exit with the promise pending.
       const timer = setTimeout(() => {
         this._pendingFlushes.delete(id);
         resolve();
       }, timeoutMs + 100);
-      timer.unref();
       this._pendingFlushes.set(id, () => {
         clearTimeout(timer);
         resolve();
