@@ -79,3 +79,32 @@ describe('exit paths (integration)', function () {
     });
   }
 });
+
+describe('a dead collector never keeps the app alive (integration)', function () {
+  this.timeout(60_000);
+
+  for (const exporter of ['otlp', 'otlp-http'] as const) {
+    it(`${exporter} to a refused port: a finished script exits within TRACING_SHUTDOWN_TIMEOUT_MS + 1 s, exit code unchanged`, async () => {
+      const target = startApp(fixture('http-app.js'), { agent: 'none' });
+      try {
+        const targetUrl = `http://127.0.0.1:${await target.port()}`;
+        const started = Date.now();
+        const app = startApp(fixture('exit-app.js'), {
+          env: {
+            MODE: 'exit3',
+            TARGET_URL: targetUrl,
+            TRACING_EXPORTER: exporter,
+            TRACING_ENDPOINT: exporter === 'otlp' ? 'http://127.0.0.1:9' : 'http://127.0.0.1:9/v1/traces',
+            TRACING_SHUTDOWN_TIMEOUT_MS: '1000',
+          },
+        });
+        const exit = await app.exited();
+        const elapsed = Date.now() - started;
+        expect(exit.code).to.equal(3);
+        expect(elapsed).to.be.below(1000 + 1000 + 1500 /* process start */);
+      } finally {
+        await target.stop('SIGKILL');
+      }
+    });
+  }
+});

@@ -91,3 +91,35 @@ describe('PII never leaves the process (integration)', function () {
     }
   });
 });
+
+describe('TRACING_PII_PATTERNS and TRACING_PII_KEYS (integration)', function () {
+  this.timeout(60_000);
+
+  it('masks matches of user patterns and values of user keys; a dangerous pattern is reported by number and skipped', async () => {
+    const receiver = await startOtlpGrpcReceiver();
+    const app = startApp(fixture('pii-app.js'), {
+      env: {
+        TRACING_ENDPOINT: receiver.url,
+        TRACING_SCHEDULE_DELAY_MS: '50',
+        TRACING_PII_PATTERNS: JSON.stringify(['(a+)+$', 'EMP-\\d{6}']),
+        TRACING_PII_KEYS: 'employee_ref',
+      },
+    });
+    try {
+      const port = await app.port();
+      await fetch(`http://127.0.0.1:${port}/fail?msg=${encodeURIComponent('badge EMP-123456 employee_ref=XK42QZ')}`).then((r) => r.text());
+      const spans = await receiver.waitForSpans((all) => all.some((s) => s.kind === 'SERVER' && s.events.length > 0));
+      const message = String(spans.find((s) => s.kind === 'SERVER' && s.events.length > 0)!.events[0].attributes['exception.message']);
+      expect(message).to.include('badge ***');
+      expect(message).not.to.include('EMP-123456');
+      expect(message).not.to.include('XK42QZ');
+      expect(Buffer.concat(receiver.rawPayloads).toString('latin1')).not.to.include('XK42QZ');
+      const problemLines = app.stderr.split('\n').filter((line) => line.includes('TRACING_PII_PATTERNS'));
+      expect(problemLines, app.stderr).to.have.length(1);
+      expect(problemLines[0]).to.match(/pattern #1 "\(a\+\)\+\$".*skipped/);
+    } finally {
+      await app.stop('SIGKILL');
+      await receiver.close();
+    }
+  });
+});
