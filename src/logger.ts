@@ -5,7 +5,7 @@
  * process.stderr is asynchronous (a worker's stderr is proxied through the main thread, which may be
  * blocked waiting for a flush). A direct write to fd 2 always lands, in order, before a crash.
  */
-import { writeSync } from 'fs';
+import { writeAllSync } from './write-all-sync';
 import type { LogLevel } from './config/types';
 
 const LEVEL_RANK: Record<LogLevel, number> = { none: 0, error: 1, warn: 2, info: 3, debug: 4 };
@@ -24,18 +24,8 @@ export interface AgentLogger {
 }
 
 export function writeStderrLine(line: string): void {
-  const text = line.endsWith('\n') ? line : line + '\n';
   try {
-    let offset = 0;
-    const buffer = Buffer.from(text);
-    // A non-blocking stderr pipe may accept part of the line or answer EAGAIN: retry a bounded number of times.
-    for (let attempts = 0; offset < buffer.length && attempts < 1000; attempts++) {
-      try {
-        offset += writeSync(2, buffer, offset);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      }
-    }
+    writeAllSync(2, line.endsWith('\n') ? line : line + '\n');
   } catch {
     // Diagnostics must never hurt the app: a closed stderr is not our problem to raise.
   }

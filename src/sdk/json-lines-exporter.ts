@@ -10,7 +10,8 @@ import { ExportResultCode, hrTimeToNanoseconds } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { closeSync, openSync, writeSync } from 'fs';
+import { closeSync, openSync } from 'fs';
+import { writeAllSync } from '../write-all-sync';
 
 export interface JsonSpan {
   traceId: string;
@@ -62,20 +63,6 @@ export function toJsonSpan(span: ReadableSpan): JsonSpan {
   };
 }
 
-function writeFully(fd: number, text: string): void {
-  const buffer = Buffer.from(text);
-  let offset = 0;
-  let spins = 0;
-  while (offset < buffer.length) {
-    try {
-      offset += writeSync(fd, buffer, offset);
-    } catch (err) {
-      // stdout may be a non-blocking pipe: retry EAGAIN briefly rather than lose lines.
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || ++spins > 10_000) throw err;
-    }
-  }
-}
-
 export class JsonLinesExporter implements SpanExporter {
   private _fd: number | undefined;
 
@@ -85,7 +72,7 @@ export class JsonLinesExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     try {
       this._fd ??= typeof this._target === 'number' ? this._target : openSync(this._target, 'a');
-      writeFully(this._fd, spans.map((span) => JSON.stringify(toJsonSpan(span))).join('\n') + '\n');
+      writeAllSync(this._fd, spans.map((span) => JSON.stringify(toJsonSpan(span))).join('\n') + '\n');
       resultCallback({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
