@@ -1,0 +1,337 @@
+'use strict';
+/**
+ * In-process micro-benchmarks of the agent's hot paths. Run by bench/run.js in a child process
+ * (clean heap, nothing else on its event loop); also runnable alone: `node bench/micro.js [--quick] [--json]`.
+ *
+ * Modules still being written elsewhere (build/src/redact, build/src/patches/error-body-trace-id)
+ * are optional: a missing one prints "n/a (module not built)".
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const BUILD = path.join(process.env.BENCH_BUILD_DIR || path.join(ROOT, 'build'), 'src');
+const quick = process.argv.includes('--quick');
+const asJson = process.argv.includes('--json');
+const SCALE = quick ? 0.25 : 1;
+
+function summarize(samplesNs, opsPerSample) {
+  const perOpUs = Float64Array.from(samplesNs, (ns) => ns / opsPerSample / 1000).sort();
+  const pick = (q) => perOpUs[Math.min(perOpUs.length - 1, Math.max(0, Math.ceil(q * perOpUs.length) - 1))];
+  let sum = 0;
+  for (const v of perOpUs) sum += v;
+  return { p50: pick(0.5), p95: pick(0.95), mean: sum / perOpUs.length, ops: perOpUs.length * opsPerSample };
+}
+
+/** Times `fn` in samples of `batch` calls after `warmup` calls; per-op µs. */
+function timeIt(fn, { warmup, samples, batch = 1 }) {
+  for (let i = 0; i < warmup; i++) fn(i);
+  const out = new Array(samples);
+  let k = 0;
+  for (let s = 0; s < samples; s++) {
+    const t0 = process.hrtime.bigint();
+    for (let b = 0; b < batch; b++) fn(k++);
+    out[s] = Number(process.hrtime.bigint() - t0);
+  }
+  return summarize(out, batch);
+}
+
+let sink = 0; // keeps results observable so nothing is optimized away
+function consume(v) {
+  if (v === undefined || v === null) return;
+  sink = (sink + (typeof v === 'string' ? v.length : 1)) | 0;
+}
+
+const n = (x) => Math.max(10, Math.round(x * SCALE));
+const results = [];
+function record(id, label, fnOrNa, note) {
+  if (typeof fnOrNa === 'string') results.push({ id, label, na: fnOrNa, note });
+  else results.push({ id, label, ...fnOrNa, note });
+}
+
+// ---------------------------------------------------------------- fixtures
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+const EXC_MESSAGE = 'payment failed for customer jane.doe@example.com: upstream returned 502 after 3 retries';
+const EXC_STACK = [
+  `Error: ${EXC_MESSAGE}`,
+  '    at chargeCard (/srv/app/src/payments/charge.js:42:11)',
+  '    at async PaymentService.capture (/srv/app/src/payments/service.js:118:20)',
+  '    at async checkout (/srv/app/src/routes/checkout.js:57:5)',
+  '    at Layer.handleRequest (/srv/app/node_modules/router/lib/layer.js:152:17)',
+  '    at next (/srv/app/node_modules/router/lib/route.js:157:13)',
+  '    at Route.dispatch (/srv/app/node_modules/router/lib/route.js:117:3)',
+  '    at handle (/srv/app/node_modules/router/index.js:435:11)',
+  '    at Layer.handleRequest (/srv/app/node_modules/router/lib/layer.js:152:17)',
+  '    at /srv/app/node_modules/router/index.js:295:15',
+  '    at processParams (/srv/app/node_modules/router/index.js:582:12)',
+].join('\n');
+const HTTP_ATTRIBUTES = {
+  'http.url': 'http://api.example.com:8080/users/42?page=2&sort=name',
+  'http.host': 'api.example.com:8080',
+  'net.host.name': 'api.example.com',
+  'http.method': 'GET',
+  'http.scheme': 'http',
+  'http.target': '/users/42?page=2&sort=name',
+  'http.user_agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  'http.flavor': '1.1',
+  'net.transport': 'ip_tcp',
+  'net.host.ip': '10.0.3.4',
+  'net.host.port': 8080,
+  'net.peer.ip': '203.0.113.9',
+  'net.peer.port': 53412,
+  'http.status_code': 200,
+  'http.status_text': 'OK',
+  'http.route': '/users/:id',
+};
+
+function spanRecord({ name, kind, attributes, events }) {
+  return {
+    context: { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: 1 },
+    parentSpanId: undefined,
+    name,
+    kind,
+    startTime: [1732240000, 1000],
+    endTime: [1732240000, 2501000],
+    duration: [0, 2500000],
+    attributes,
+    events,
+    links: [],
+    status: events.length ? { code: 2, message: EXC_MESSAGE } : { code: 0 },
+    scope: { name: '@opentelemetry/instrumentation-http', version: '0.222.0' },
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}
+const EXCEPTION_RECORD = spanRecord({
+  name: 'GET /checkout',
+  kind: 1,
+  attributes: { 'http.method': 'POST', 'http.route': '/checkout', 'http.status_code': 500 },
+  events: [
+    {
+      name: 'exception',
+      time: [1732240000, 2000000],
+      attributes: { 'exception.type': 'Error', 'exception.message': EXC_MESSAGE, 'exception.stacktrace': EXC_STACK },
+    },
+  ],
+});
+const HTTP_RECORD = spanRecord({ name: 'GET /users/:id', kind: 1, attributes: HTTP_ATTRIBUTES, events: [] });
+
+// ---------------------------------------------------------------- 1. traceparent extract + inject
+function benchPropagation() {
+  const api = require('@opentelemetry/api');
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core');
+  const propagator = new W3CTraceContextPropagator();
+  const carrierIn = { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' };
+  const fn = () => {
+    const ctx = propagator.extract(api.ROOT_CONTEXT, carrierIn, api.defaultTextMapGetter);
+    const out = {};
+    propagator.inject(ctx, out, api.defaultTextMapSetter);
+    consume(out.traceparent);
+  };
+  // sanity: the round trip keeps the trace id
+  const check = {};
+  propagator.inject(propagator.extract(api.ROOT_CONTEXT, carrierIn, api.defaultTextMapGetter), check, api.defaultTextMapSetter);
+  if (!check.traceparent || !check.traceparent.includes(TRACE_ID)) throw new Error('propagation round trip lost the trace id');
+  record('traceparent', 'traceparent extract+inject (W3C)', timeIt(fn, { warmup: n(20000), samples: n(4000), batch: 20 }));
+}
+
+// ---------------------------------------------------------------- 2. one exception event on a recording span
+function benchRecordException() {
+  const { TracerProvider, AlwaysOnSampler } = require('@opentelemetry/sdk-trace');
+  const provider = new TracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [] });
+  const tracer = provider.getTracer('bench');
+  const err = new Error(EXC_MESSAGE);
+  err.stack = EXC_STACK; // formatted once, as after the app logged it
+  const CHUNK = 500;
+  const total = n(20000);
+  const warm = n(5000);
+  const samples = [];
+  for (let done = 0; done < warm + total; done += CHUNK) {
+    const spans = Array.from({ length: CHUNK }, () => tracer.startSpan('GET /checkout'));
+    for (const span of spans) {
+      const t0 = process.hrtime.bigint();
+      span.recordException(err);
+      const dt = Number(process.hrtime.bigint() - t0);
+      if (done >= warm) samples.push(dt);
+    }
+    if (!spans[0].isRecording() || spans[0].events.length !== 1) throw new Error('span did not record the exception');
+    for (const span of spans) span.end();
+  }
+  record('exception', 'record exception event (sdk-trace span.recordException)', summarize(samples, 1));
+
+  // The agent's own recorder, when built (adds status, error.type, de-duplication).
+  const file = path.join(BUILD, 'errors', 'record-exception.js');
+  const agentLabel = 'record exception event (agent recordExceptionOnSpan)';
+  if (!fs.existsSync(file)) return record('agentException', agentLabel, 'n/a (module not built)');
+  let recordExceptionOnSpan;
+  try {
+    ({ recordExceptionOnSpan } = require(file));
+  } catch (e) {
+    return record('agentException', agentLabel, `n/a (load failed: ${String(e.message).split('\n')[0]})`);
+  }
+  if (typeof recordExceptionOnSpan !== 'function') return record('agentException', agentLabel, 'n/a (no recordExceptionOnSpan export)');
+  const options = { captureStacktrace: true, markError: true };
+  const agentSamples = [];
+  for (let done = 0; done < warm + total; done += CHUNK) {
+    const spans = Array.from({ length: CHUNK }, () => tracer.startSpan('GET /checkout'));
+    for (const span of spans) {
+      const t0 = process.hrtime.bigint();
+      recordExceptionOnSpan(span, err, options);
+      const dt = Number(process.hrtime.bigint() - t0);
+      if (done >= warm) agentSamples.push(dt);
+    }
+    if (spans[0].events.length !== 1) return record('agentException', agentLabel, 'n/a (no event recorded with { captureStacktrace, markError })');
+    for (const span of spans) span.end();
+  }
+  record('agentException', agentLabel, summarize(agentSamples, 1));
+}
+
+// ---------------------------------------------------------------- 3. masking
+function callEither(fn, a, b) {
+  try {
+    return { value: fn(a, b), order: 'ab' };
+  } catch (first) {
+    try {
+      return { value: fn(b, a), order: 'ba' };
+    } catch {
+      throw first;
+    }
+  }
+}
+
+function benchMasking() {
+  const file = path.join(BUILD, 'redact', 'index.js');
+  const labels = {
+    maskExc: 'mask exception record (maskSpanRecord)',
+    maskStr: 'mask exception message+stack (maskString)',
+    maskHttp: 'mask http span record, 16 attrs (maskSpanRecord)',
+  };
+  if (!fs.existsSync(file)) {
+    for (const [id, label] of Object.entries(labels)) record(id, label, 'n/a (module not built)');
+    return;
+  }
+  let mod;
+  try {
+    mod = require(file);
+  } catch (err) {
+    for (const [id, label] of Object.entries(labels)) record(id, label, `n/a (load failed: ${String(err.message).split('\n')[0]})`);
+    return;
+  }
+  if (typeof mod.compileMaskingPolicy !== 'function') {
+    for (const [id, label] of Object.entries(labels)) record(id, label, 'n/a (no compileMaskingPolicy export)');
+    return;
+  }
+  const t0 = process.hrtime.bigint();
+  const compiled = mod.compileMaskingPolicy({ extraPatterns: [], extraKeys: [] });
+  const compileUs = Number(process.hrtime.bigint() - t0) / 1000;
+  const policy = compiled && compiled.policy !== undefined ? compiled.policy : compiled;
+
+  const tryBench = (id, fnName, input, validate) => {
+    let fn = mod[fnName];
+    if (typeof fn !== 'function' && policy && typeof policy[fnName] === 'function') {
+      const method = policy[fnName].bind(policy); // e.g. policy.maskString(value)
+      fn = (a, b) => method(a === policy ? b : a);
+    }
+    if (typeof fn !== 'function') return record(id, labels[id], `n/a (no ${fnName} export)`);
+    try {
+      const { value, order } = callEither(fn, policy, input);
+      const problem = validate(value);
+      const call = order === 'ab' ? () => fn(policy, input) : () => fn(input, policy);
+      const stats = timeIt(() => consume(call()), { warmup: n(2000), samples: n(10000) });
+      record(id, labels[id], stats, problem);
+    } catch (err) {
+      record(id, labels[id], `n/a (threw: ${String(err && err.message).split('\n')[0].slice(0, 80)})`);
+    }
+  };
+  const masksEmail = (text) => (typeof text === 'string' && text.includes('jane.doe@example.com') ? 'email not masked' : undefined);
+  tryBench('maskExc', 'maskSpanRecord', EXCEPTION_RECORD, (out) =>
+    out && out.events ? masksEmail(out.events[0] && out.events[0].attributes && out.events[0].attributes['exception.message']) : 'unexpected result shape',
+  );
+  tryBench('maskStr', 'maskString', `${EXC_MESSAGE}\n${EXC_STACK}`, (out) => (typeof out === 'string' ? masksEmail(out) : 'not a string'));
+  tryBench('maskHttp', 'maskSpanRecord', HTTP_RECORD, (out) => (out && out.attributes ? undefined : 'unexpected result shape'));
+  results.push({ id: 'maskCompile', label: 'compileMaskingPolicy (once)', once: compileUs });
+}
+
+// ---------------------------------------------------------------- 4. trace id into a JSON error body
+function benchErrorBody() {
+  const id = 'errorBody';
+  const label = 'inject trace id into JSON error body';
+  // The module may be one file or a folder of modules; look for a pure function in any of them.
+  const single = path.join(BUILD, 'patches', 'error-body-trace-id.js');
+  const dir = path.join(BUILD, 'patches', 'error-body-trace-id');
+  const files = [];
+  if (fs.existsSync(single)) files.push(single);
+  if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) {
+    for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.js')) files.push(path.join(dir, f));
+  }
+  if (files.length === 0) return record(id, label, 'n/a (module not built)');
+  const candidates = [];
+  const loadErrors = [];
+  for (const file of files) {
+    let mod;
+    try {
+      mod = require(file);
+    } catch (err) {
+      loadErrors.push(`${path.basename(file)}: ${String(err.message).split('\n')[0]}`);
+      continue;
+    }
+    for (const [name, v] of Object.entries(mod)) {
+      if (typeof v === 'function' && /inject.*trace|trace.*(body|json)|(body|json).*trace/i.test(name)) candidates.push([name, v]);
+    }
+  }
+  if (candidates.length === 0) {
+    return record(id, label, `n/a (${loadErrors.length ? 'load failed: ' + loadErrors.join('; ') : 'no pure function exported'})`);
+  }
+  const body = JSON.stringify({ error: 'internal_error', message: 'user lookup failed: database timeout after 250 ms' });
+  const bodyBuf = Buffer.from(body);
+  const forms = [
+    ['Buffer body', (fn) => () => fn(bodyBuf, TRACE_ID)],
+    ['string body', (fn) => () => fn(body, TRACE_ID)],
+    ['Buffer body', (fn) => () => fn(bodyBuf, TRACE_ID, 'trace_id')],
+    ['options object', (fn) => () => fn({ body, traceId: TRACE_ID, field: 'trace_id' })],
+  ];
+  const hasId = (v) => {
+    if (v === undefined || v === null) return false;
+    if (typeof v === 'string' || Buffer.isBuffer(v)) return String(v).includes(TRACE_ID);
+    if (typeof v === 'object') return hasId(v.body) || JSON.stringify(v).includes(TRACE_ID);
+    return false;
+  };
+  for (const [name, fn] of candidates) {
+    for (const [shape, form] of forms) {
+      const call = form(fn);
+      let out;
+      try {
+        out = call();
+      } catch {
+        continue;
+      }
+      if (!hasId(out)) continue;
+      return record(id, `${label} (${name}, ${body.length} B ${shape})`, timeIt(() => consume(call()), { warmup: n(5000), samples: n(4000), batch: 5 }));
+    }
+  }
+  record(id, label, `n/a (could not call ${candidates.map(([k]) => k).join(', ')} with a known signature)`);
+}
+
+// ---------------------------------------------------------------- main
+for (const step of [benchPropagation, benchRecordException, benchMasking, benchErrorBody]) {
+  try {
+    step();
+  } catch (err) {
+    results.push({ id: step.name, label: step.name, na: `error: ${String(err && err.message).split('\n')[0]}` });
+  }
+}
+
+if (asJson) {
+  process.stdout.write(JSON.stringify({ results, sink }) + '\n');
+} else {
+  const fmt = (v) => (v === undefined ? '' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+  const w = Math.max(...results.map((r) => r.label.length));
+  console.log(`${'micro-benchmark'.padEnd(w)}  ${'p50 µs'.padStart(9)}  ${'p95 µs'.padStart(9)}  ${'mean µs'.padStart(9)}`);
+  for (const r of results) {
+    if (r.na) console.log(`${r.label.padEnd(w)}  ${r.na}`);
+    else if (r.once !== undefined) console.log(`${r.label.padEnd(w)}  ${fmt(r.once).padStart(9)}  (single call)`);
+    else console.log(`${r.label.padEnd(w)}  ${fmt(r.p50).padStart(9)}  ${fmt(r.p95).padStart(9)}  ${fmt(r.mean).padStart(9)}${r.note ? '  ! ' + r.note : ''}`);
+  }
+}
