@@ -22,7 +22,7 @@ export function installExitHooks(processor: WorkerSpanProcessor, config: AgentCo
       if (!processor.flushSync(config.shutdownTimeoutMs)) {
         logger.warn(`flushing spans at exit took longer than TRACING_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; unexported spans were dropped`);
       }
-      if (processor.droppedSpans > 0) logger.warn(`${processor.droppedSpans} spans dropped (queue full)`);
+      processor.reportDroppedSpans();
     });
 
   const onExit = () => flushBeforeExit();

@@ -7,7 +7,8 @@
  * so exports never trace themselves.
  */
 import { parentPort, workerData } from 'worker_threads';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { createNoopMeter, diag, DiagLogLevel } from '@opentelemetry/api';
+import type { Attributes, Counter, Meter, MeterProvider } from '@opentelemetry/api';
 import { setGlobalErrorHandler, ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
@@ -25,7 +26,82 @@ import type { MaskingPolicy } from '../redact';
 import type { AgentConfig } from '../config/types';
 import { serviceResourceAttributes } from './resource';
 import type { SpanRecord } from './span-record';
+import { DROPPED_SPANS_SLOT, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
 import type { ExportWorkerData, ToExportWorker } from './worker-protocol';
+
+/**
+ * Every span the worker loses, published in the shared flush signal so the main thread can print one
+ * total at exit even while it blocks in Atomics.wait (no message can reach it then).
+ */
+class DroppedSpanCounter {
+  failedExports = 0;
+  queueFull = 0;
+  /** Still queued or in flight when a final flush (exit, shutdown) ran out of time. */
+  unexportedAtExit = 0;
+
+  private _final = false;
+
+  constructor(private readonly _shared: Int32Array) {}
+
+  add(kind: 'failedExports' | 'queueFull' | 'unexportedAtExit', count: number): void {
+    // After a final flush ran out of time, its abandoned spans are counted: an in-flight export that
+    // fails afterwards must not count them twice.
+    if (this._final) return;
+    this[kind] += count;
+    const total = this.failedExports + this.queueFull + this.unexportedAtExit;
+    Atomics.store(this._shared, DROPPED_SPANS_SLOT, Math.min(total, 0x7fffffff));
+  }
+
+  /** Counts what a final flush left behind, then stops counting. */
+  abandonAtExit(count: number): void {
+    this.add('unexportedAtExit', count);
+    this._final = true;
+  }
+}
+
+/**
+ * Spans a final flush leaves behind when it runs out of time: those given to a BatchSpanProcessor that
+ * it has not finished with (exported, failed or dropped, all of which it counts through its
+ * self-observability counter). Counted per processor, like the other drops.
+ */
+class PendingSpanTracker {
+  private _given = 0;
+  private _finished = 0;
+
+  given(count: number): void {
+    this._given += count;
+  }
+
+  finished(count: number): void {
+    this._finished += count;
+  }
+
+  get pending(): number {
+    return Math.max(0, this._given - this._finished);
+  }
+}
+
+/**
+ * Upstream's BatchSpanProcessor reports queue-full drops only through a deferred diag.warn ("Dropped N
+ * spans because maxQueueSize reached", logged when the NEXT span fits, so never for the last run of
+ * drops) and through its self-observability counter otel.sdk.processor.span.processed (error.type=
+ * queue_full). We count the latter, and every span it finished with: a meter that is a no-op except for
+ * that counter. (`selfObsMeterProvider` is marked experimental upstream; if it goes away, the
+ * unit test of WorkerSpanProcessor's accounting fails.)
+ * https://github.com/open-telemetry/opentelemetry-js/blob/main/packages/sdk-trace/src/export/SpanProcessorMetrics.ts
+ */
+function spanOutcomeCountingMeterProvider(onQueueFull: (count: number) => void, onFinished: (count: number) => void): MeterProvider {
+  const noop = createNoopMeter();
+  // otel.sdk.processor.span.processed: every span the processor is done with, error.type telling how.
+  const counter: Counter = {
+    add(value: number, attributes?: Attributes) {
+      onFinished(value);
+      if (attributes?.['error.type'] === 'queue_full') onQueueFull(value);
+    },
+  };
+  const meter: Meter = Object.assign(Object.create(noop) as Meter, { createCounter: () => counter });
+  return { getMeter: () => meter };
+}
 
 /** Counts and reports failed exports; the spans of a failed batch are dropped (no retry storms). */
 class ReportingExporter implements SpanExporter {
@@ -34,12 +110,14 @@ class ReportingExporter implements SpanExporter {
   constructor(
     private readonly _named: NamedExporter,
     private readonly _logger: AgentLogger,
+    private readonly _dropped: DroppedSpanCounter,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this._named.exporter.export(spans, (result) => {
       if (result.code !== ExportResultCode.SUCCESS) {
         this.droppedSpans += spans.length;
+        this._dropped.add('failedExports', spans.length);
         const reason = result.error?.message ?? 'unknown error';
         this._logger.warnRateLimited(
           `export:${this._named.name}`,
@@ -75,33 +153,44 @@ function scrubExporterEnv(): void {
   }
 }
 
-function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
+/** Resolves true when `promise` settled within `timeoutMs`, false when the time ran out first. */
+function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
     timer.unref();
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
+    const settled = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(settled, settled);
   });
+}
+
+/**
+ * A synchronous flush answers this much before the main thread stops waiting, so that its count of
+ * abandoned spans is published before the main thread prints the total.
+ */
+function syncFlushMarginMs(timeoutMs: number): number {
+  return Math.min(100, Math.floor(timeoutMs / 10));
 }
 
 function startExportWorker(data: ExportWorkerData): void {
   const { config } = data;
   const flushSignal = new Int32Array(data.flushSignal);
   const logger = createLogger(config.logLevel);
+  const dropped = new DroppedSpanCounter(flushSignal);
+  const pending = new PendingSpanTracker();
   scrubExporterEnv();
 
+  // Rate-limit by the message's shape, not its text: "Dropped 17 spans ..." and "Dropped 18 spans ..."
+  // are one fault, and must not each print a line.
+  const diagKey = (message: string) => `diag:${message.replace(/\d+/g, 'N').slice(0, 60)}`;
   diag.setLogger(
     {
-      error: (message) => logger.warnRateLimited(`diag:${message.slice(0, 40)}`, message),
-      warn: (message) => logger.warnRateLimited(`diag:${message.slice(0, 40)}`, message),
+      error: (message) => logger.warnRateLimited(diagKey(message), message),
+      // Queue-full drops are counted (DroppedSpanCounter) and reported at exit; keep them at debug.
+      warn: (message) =>
+        /maxQueueSize reached/.test(message) ? logger.debug(message) : logger.warnRateLimited(diagKey(message), message),
       info: (message) => logger.debug(message),
       debug: (message) => logger.debug(message),
       verbose: () => {},
@@ -118,7 +207,17 @@ function startExportWorker(data: ExportWorkerData): void {
 
   const exporters = createExporters(config, (name, err) =>
     logger.error(`cannot create the ${name} exporter (${err instanceof Error ? err.message : String(err)}); spans are not sent there`),
-  ).map((named) => new ReportingExporter(named, logger));
+  ).map((named) => new ReportingExporter(named, logger, dropped));
+  const selfObsMeterProvider = spanOutcomeCountingMeterProvider(
+    (count) => {
+      dropped.add('queueFull', count);
+      logger.warnRateLimited(
+        'worker-queue-full',
+        `span queue full (TRACING_MAX_QUEUE_SIZE=${config.maxQueueSize}): the collector is not keeping up or unreachable; dropping spans`,
+      );
+    },
+    (count) => pending.finished(count),
+  );
 
   const processors = exporters.map(
     (exporter) =>
@@ -128,6 +227,7 @@ function startExportWorker(data: ExportWorkerData): void {
         maxExportBatchSize: config.batchSize,
         scheduledDelayMillis: config.scheduleDelayMs,
         exportTimeoutMillis: config.exportTimeoutMs,
+        selfObsMeterProvider,
       }),
   );
 
@@ -146,13 +246,15 @@ function startExportWorker(data: ExportWorkerData): void {
         continue;
       }
       for (const processor of processors) processor.onEnd(span);
+      pending.given(processors.length);
     }
   };
 
-  const acknowledge = (id: number, sync: boolean) => {
+  const acknowledge = (id: number, sync: boolean, timedOut: boolean) => {
     if (sync) {
-      if (Atomics.load(flushSignal, 0) < id) Atomics.store(flushSignal, 0, id);
-      Atomics.notify(flushSignal, 0);
+      if (timedOut) Atomics.store(flushSignal, TIMED_OUT_ID_SLOT, id);
+      if (Atomics.load(flushSignal, FLUSHED_ID_SLOT) < id) Atomics.store(flushSignal, FLUSHED_ID_SLOT, id);
+      Atomics.notify(flushSignal, FLUSHED_ID_SLOT);
     } else {
       parentPort?.postMessage({ type: 'flushed', id });
     }
@@ -164,7 +266,16 @@ function startExportWorker(data: ExportWorkerData): void {
     const work = message.shutdown
       ? Promise.all(processors.map((processor) => processor.shutdown()))
       : Promise.all(processors.map((processor) => processor.forceFlush()));
-    void withTimeout(work, message.timeoutMs).then(() => acknowledge(message.id, message.sync));
+    const deadline = message.sync ? message.deadline - syncFlushMarginMs(message.timeoutMs) : message.deadline;
+    void withTimeout(work, Math.max(0, deadline - Date.now())).then((completed) => {
+      // A final flush (exit, shutdown) that ran out of time loses what is still queued or in flight.
+      const final = message.sync || message.shutdown;
+      if (!completed && final) {
+        logger.debug(`final flush timed out with ${pending.pending} spans not exported`);
+        dropped.abandonAtExit(pending.pending);
+      }
+      acknowledge(message.id, message.sync, !completed);
+    });
   });
 }
 

@@ -11,13 +11,28 @@ export interface ExportWorkerData {
   processAttributes: Attributes;
   /** The app's root folder: exception stack paths under it are made relative. */
   appRoot: string;
-  /** Int32Array over a SharedArrayBuffer: slot 0 holds the id of the last completed synchronous flush. */
+  /**
+   * Int32Array over a SharedArrayBuffer: slot FLUSHED_ID_SLOT holds the id of the last completed
+   * synchronous flush; slot DROPPED_SPANS_SLOT the spans the worker dropped so far (failed exports, its
+   * full queue, spans abandoned by a final flush that ran out of time), readable while the main thread
+   * blocks at exit; slot TIMED_OUT_ID_SLOT the id of the last synchronous flush that ran out of time.
+   */
   flushSignal: SharedArrayBuffer;
 }
 
 export type ToExportWorker =
   | { type: 'spans'; spans: SpanRecord[] }
-  /** Export `spans` and everything queued; then acknowledge by message (async) or through flushSignal (sync). */
-  | { type: 'flush'; id: number; spans: SpanRecord[]; sync: boolean; shutdown: boolean; timeoutMs: number };
+  /**
+   * Export `spans` and everything queued; then acknowledge by message (async) or through flushSignal
+   * (sync). `deadline` is wall-clock (Date.now()) ms, shared by both threads: the worker may only start
+   * on this message well after it was posted (e.g. still loading its exporters).
+   */
+  | { type: 'flush'; id: number; spans: SpanRecord[]; sync: boolean; shutdown: boolean; timeoutMs: number; deadline: number };
+
+export const FLUSHED_ID_SLOT = 0;
+export const DROPPED_SPANS_SLOT = 1;
+/** The id of the last synchronous flush that ran out of time (its spans still pending are counted as dropped). */
+export const TIMED_OUT_ID_SLOT = 2;
+export const FLUSH_SIGNAL_SLOTS = 3;
 
 export type FromExportWorker = { type: 'flushed'; id: number };

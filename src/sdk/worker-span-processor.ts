@@ -24,6 +24,7 @@ import { reportInternalError } from '../safe';
 import type { SpanRecord } from './span-record';
 import { toSpanRecord } from './to-span-record';
 import { findAppRoot, processResourceAttributes } from './resource';
+import { DROPPED_SPANS_SLOT, FLUSH_SIGNAL_SLOTS, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './worker-protocol';
 
 const HANDOFF_DELAY_MS = 200;
@@ -37,13 +38,14 @@ export class WorkerSpanProcessor implements SpanProcessor {
   private _nextFlushId = 1;
   private _spansHandedOff = 0;
   private _droppedSpans = 0;
+  private _droppedSpansReported = false;
   private _isShutDown = false;
 
   constructor(
     private readonly _config: AgentConfig,
     private readonly _logger: AgentLogger,
   ) {
-    const flushSignal = new SharedArrayBuffer(4);
+    const flushSignal = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * FLUSH_SIGNAL_SLOTS);
     this._flushSignal = new Int32Array(flushSignal);
     const workerData: ExportWorkerData = { otelAgentExportWorker: true, config: _config, processAttributes: processResourceAttributes(), appRoot: findAppRoot(), flushSignal };
     this._worker = new Worker(path.join(__dirname, 'export-worker.js'), {
@@ -91,8 +93,21 @@ export class WorkerSpanProcessor implements SpanProcessor {
     }
   }
 
+  /** Spans lost so far: this thread's full buffer plus the worker's failed exports and full queue. */
   get droppedSpans(): number {
-    return this._droppedSpans;
+    return this._droppedSpans + Atomics.load(this._flushSignal, DROPPED_SPANS_SLOT);
+  }
+
+  /**
+   * Prints the one "N spans dropped" line, at most once per process (the exit flush and shutdown()
+   * may both get here); nothing when no span was lost.
+   */
+  reportDroppedSpans(): void {
+    if (this._droppedSpansReported) return;
+    const dropped = this.droppedSpans;
+    if (dropped === 0) return;
+    this._droppedSpansReported = true;
+    this._logger.warn(`${dropped} spans dropped (collector unreachable or queue full)`);
   }
 
   /** True when no span was ever produced: exit paths then need not wait for the worker at all. */
@@ -106,6 +121,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   shutdown(): Promise<void> {
     return this._flushAsync('shutdown').finally(() => {
+      this.reportDroppedSpans();
       this._isShutDown = true;
       void this._worker.terminate();
     });
@@ -114,20 +130,20 @@ export class WorkerSpanProcessor implements SpanProcessor {
   /**
    * Blocks the calling thread until the worker has exported everything queued, or `timeoutMs` passed.
    * For 'exit' handlers and fatal signals, where no further event-loop turn will happen.
-   * Returns false on timeout.
+   * Returns false on timeout (the worker then counted what it could not export as dropped).
    */
   flushSync(timeoutMs: number): boolean {
     if (this._isShutDown) return true;
     if (this.hasNothingToFlush) return true;
     const id = this._nextFlushId++;
-    this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: true, shutdown: false, timeoutMs });
     const deadline = Date.now() + timeoutMs;
+    this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: true, shutdown: false, timeoutMs, deadline });
     for (;;) {
-      const done = Atomics.load(this._flushSignal, 0);
-      if (done >= id) return true;
+      const done = Atomics.load(this._flushSignal, FLUSHED_ID_SLOT);
+      if (done >= id) return Atomics.load(this._flushSignal, TIMED_OUT_ID_SLOT) < id;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
-      Atomics.wait(this._flushSignal, 0, done, remaining);
+      Atomics.wait(this._flushSignal, FLUSHED_ID_SLOT, done, remaining);
     }
   }
 
@@ -146,7 +162,8 @@ export class WorkerSpanProcessor implements SpanProcessor {
         clearTimeout(timer);
         resolve();
       });
-      this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: false, shutdown: type === 'shutdown', timeoutMs });
+      const deadline = Date.now() + timeoutMs;
+      this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: false, shutdown: type === 'shutdown', timeoutMs, deadline });
     });
   }
 
