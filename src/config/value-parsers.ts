@@ -229,6 +229,29 @@ export const parseReadableFile: ValueParser<string> = (raw, variable, ctx) => {
   return { value: file };
 };
 
+const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A readable file with at least one PEM certificate in it. Without the content check a wrong file
+ * (an empty one, a key, a DER file) was accepted silently and every TLS export then failed with an
+ * error that does not name TRACING_CA_FILE.
+ */
+export const parsePemCertificateFile: ValueParser<string> = (raw, variable, ctx) => {
+  const readable = parseReadableFile(raw, variable, ctx);
+  if (readable === undefined) return undefined;
+  let problem: string | undefined;
+  try {
+    if (fs.statSync(readable.value).size > MAX_CA_FILE_BYTES) problem = 'is larger than 16 MiB, too large for a CA bundle';
+    else if (!fs.readFileSync(readable.value, 'latin1').includes(PEM_CERTIFICATE)) problem = `contains no PEM certificate (${PEM_CERTIFICATE})`;
+  } catch {
+    problem = 'is not a readable file';
+  }
+  if (problem === undefined) return readable;
+  ctx.report({ variable, shownValue: raw, whatIsWrong: problem });
+  return undefined;
+};
+
 /**
  * Why the agent could not write `file`, or undefined if it could. Checks only: creating the file
  * is the exporter's job, and config loading must leave no trace on disk.
@@ -250,7 +273,27 @@ export function whyNotWritable(file: string): string | undefined {
     return `is in a directory that does not exist (${directory})`;
   }
   if (!directoryStat.isDirectory()) return `is in ${directory}, which is not a directory`;
+  const virtual = virtualFileSystemOf(directory);
+  if (virtual !== undefined) return `is in ${directory}, on the ${virtual} virtual file system where files cannot be created`;
   return isAccessible(directory, fs.constants.W_OK) ? undefined : `is in a directory that is not writable (${directory})`;
+}
+
+/** Linux statfs magic numbers (linux/magic.h) of file systems that refuse new regular files. */
+const VIRTUAL_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+]);
+
+/**
+ * /proc and /sys pass access(W_OK) for root (tests and many containers run as root), yet creating a
+ * file there fails with ENOENT; without this check TRACING_FILE_PATH=/proc/x.jsonl was accepted silently.
+ */
+function virtualFileSystemOf(directory: string): string | undefined {
+  try {
+    return VIRTUAL_FILE_SYSTEMS.get(Number(fs.statfsSync(directory).type));
+  } catch {
+    return undefined;
+  }
 }
 
 function isAccessible(target: string, mode: number): boolean {

@@ -16,6 +16,10 @@ import type { SpanRecord } from './span-record';
 
 const STACKTRACE = 'exception.stacktrace';
 
+// Test-only hook (test/integration/agent-faults.test.ts): OTEL_AGENT_TEST_FAULTS=masking makes masking
+// throw. Read once, in the export worker (its process.env is a copy of the app's environment at start).
+const MASKING_FAULT = (process.env.OTEL_AGENT_TEST_FAULTS ?? '').split(',').includes('masking');
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -61,6 +65,7 @@ export function createSpanRecordPreparer(
     const withStacks = rewriteStacktraces(record, rewriteStack);
     if (!policy) return withStacks;
     try {
+      if (MASKING_FAULT) throw new Error('injected masking fault (OTEL_AGENT_TEST_FAULTS)');
       return maskSpanRecord(policy, withStacks);
     } catch (err) {
       onMaskingError(err);
