@@ -44,12 +44,81 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
     spanProcessors: exportProcessor ? [new ClientErrorTypeProcessor(), exportProcessor] : [],
   });
 
-  if (!api.trace.setGlobalTracerProvider(provider)) {
+  const contextManager = new AsyncLocalStorageContextManager();
+  const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+  if (isRegistered('trace') || isRegistered('context') || isRegistered('propagation')) {
     logger.warn('another OpenTelemetry tracer provider was registered before the agent; the agent keeps its own for the instrumentations it loads');
   }
-  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  api.propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
+  // Skipping what is taken avoids the API's "Attempted duplicate registration" diag errors.
+  if (!isRegistered('trace')) api.trace.setGlobalTracerProvider(provider);
+  if (!isRegistered('context')) api.context.setGlobalContextManager(contextManager.enable());
+  if (!isRegistered('propagation')) api.propagation.setGlobalPropagator(propagator);
+  keepAgentGlobals(api, { trace: provider, context: contextManager, propagation: propagator }, logger);
   return { provider, exportProcessor };
 }
+
+type GlobalApiType = 'trace' | 'context' | 'propagation';
+
+/**
+ * The API's registry of globals, shared by every copy of @opentelemetry/api 1.x in the process under
+ * this key (https://github.com/open-telemetry/opentelemetry-js/blob/main/api/src/internal/global-utils.ts).
+ */
+function globalApiRegistry(): Partial<Record<GlobalApiType, unknown>> | undefined {
+  return (globalThis as Record<symbol, Partial<Record<GlobalApiType, unknown>> | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+}
+
+function isRegistered(type: GlobalApiType): boolean {
+  return globalApiRegistry()?.[type] !== undefined;
+}
+
+/**
+ * The agent is preloaded, so it registers first; an app that then starts NodeSDK or calls
+ * `NodeTracerProvider.register()` would make the API log "Attempted duplicate registration of API"
+ * three times (trace, context, propagation; visible as soon as the app sets a diag logger) and
+ * silently keep the agent's globals. The agent's globals win either way (see README "How it
+ * behaves"); this makes it explicit: while the agent still owns a global, a later registration
+ * through this copy of the API is declined with one `otel-agent:` warning instead of diag errors.
+ * Once a global is no longer the agent's (e.g. after `trace.disable()`), registration proceeds as usual.
+ */
+function keepAgentGlobals(
+  api: typeof import('@opentelemetry/api'),
+  ours: { trace: TracerProvider; context: object; propagation: object },
+  logger: AgentLogger,
+): void {
+  const stillOurs: Record<GlobalApiType, () => boolean> = {
+    trace: () => {
+      const global = api.trace.getTracerProvider() as { getDelegate?: () => unknown };
+      return isRegistered('trace') && global.getDelegate?.() === ours.trace;
+    },
+    context: () => globalApiRegistry()?.context === ours.context,
+    propagation: () => globalApiRegistry()?.propagation === ours.propagation,
+  };
+  const declined = () =>
+    logger.warnOnce(
+      'app-registered-otel-globals',
+      'the application registered its own OpenTelemetry tracer provider (NodeSDK.start() or provider.register()); ' +
+        'the agent, loaded first, keeps its tracer provider, context manager and propagators: spans from trace.getTracer() ' +
+        "are exported by the agent, not by the application's own exporters",
+    );
+  const wrap = <K extends string>(target: Record<K, (arg: never) => boolean>, method: K, type: GlobalApiType) => {
+    const original = target[method];
+    if (typeof original !== 'function') return;
+    const wrapper = function setGlobal_keepAgentGlobals(this: unknown, instance: never): boolean {
+      if (instance !== (ours[type] as never) && stillOurs[type]()) {
+        declined();
+        return false;
+      }
+      return original.call(this, instance);
+    };
+    // An own property on the API's singleton shadows the prototype method.
+    Object.defineProperty(target, method, { value: wrapper, configurable: true, writable: true });
+  };
+  try {
+    wrap(api.trace as unknown as Record<'setGlobalTracerProvider', (arg: never) => boolean>, 'setGlobalTracerProvider', 'trace');
+    wrap(api.context as unknown as Record<'setGlobalContextManager', (arg: never) => boolean>, 'setGlobalContextManager', 'context');
+    wrap(api.propagation as unknown as Record<'setGlobalPropagator', (arg: never) => boolean>, 'setGlobalPropagator', 'propagation');
+  } catch (err) {
+    logger.debug(`cannot guard the OpenTelemetry API globals (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
