@@ -20,6 +20,7 @@ export abstract class BaseReceiver implements Receiver {
   readonly rawPayloads: Buffer[] = [];
   readonly requestHeaders: Record<string, string | string[]>[] = [];
   readonly decodeErrors: string[] = [];
+  readonly tlsErrors: string[] = [];
   protected _rejected = 0;
   protected behaviour: ReceiverBehaviour = 'ok';
   protected closed = false;
@@ -46,6 +47,7 @@ export abstract class BaseReceiver implements Receiver {
     this.rawPayloads.length = 0;
     this.requestHeaders.length = 0;
     this.decodeErrors.length = 0;
+    this.tlsErrors.length = 0;
     this._rejected = 0;
   }
 
@@ -77,6 +79,7 @@ export abstract class BaseReceiver implements Receiver {
     if (this.rawPayloads.length) extra.push(`${this.rawPayloads.length} payload(s)`);
     if (this._rejected) extra.push(`${this._rejected} rejected request(s) (behaviour 'unavailable')`);
     if (this.decodeErrors.length) extra.push(`decode errors: ${this.decodeErrors.join('; ')}`);
+    if (this.tlsErrors.length) extra.push(`TLS handshake errors: ${this.tlsErrors.join('; ')}`);
     return (
       `${this.protocol} receiver: timed out after ${timeoutMs} ms waiting for ${wanted}; ` +
       `received ${this.spans.length} span(s)${names.length ? `: ${names.join(', ')}` : ''}` +

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BaseReceiver, decodeContentEncoding, plainHeaders } from './base';
-import type { ReceivedSpan } from './types';
+import type { ReceivedSpan, ReceiverTls } from './types';
 
 export interface HttpAnswer {
   status: number;
@@ -15,14 +16,19 @@ export interface HttpDecodeResult {
   ok: HttpAnswer;
 }
 
-/** node:http server on 127.0.0.1 that applies the receiver behaviour to POSTs on one path. */
+/** node:http (or node:https) server on 127.0.0.1 that applies the receiver behaviour to POSTs on one path. */
 export abstract class HttpReceiverBase extends BaseReceiver {
-  protected server!: http.Server;
+  protected server!: http.Server | https.Server;
   private _port = 0;
+  private tls = false;
   protected abstract readonly path: string;
 
   get port(): number {
     return this._port;
+  }
+  /** 'http://127.0.0.1:PORT', or 'https://localhost:PORT' with TLS (the name the certificate is issued for). */
+  get url(): string {
+    return `${this.tls ? `https://localhost` : `http://127.0.0.1`}:${this._port}${this.path}`;
   }
 
   /** Decodes an (already de-compressed) body; throw to answer 400 (or an HttpStatusError for another status). */
@@ -32,8 +38,11 @@ export abstract class HttpReceiverBase extends BaseReceiver {
     return { status: 503, contentType: 'text/plain', body: 'receiver set to unavailable' };
   }
 
-  async listen(port = 0): Promise<this> {
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
+  async listen(port = 0, tls?: ReceiverTls): Promise<this> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res);
+    this.tls = !!tls;
+    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+    if (tls) this.server.on('tlsClientError', (err: Error) => this.tlsErrors.push(err.message));
     // Never let a stalled client keep the server from closing; close() destroys sockets anyway.
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ export type {
   Receiver,
   ReceiverBehaviour,
   ReceiverProtocol,
+  ReceiverTls,
   SpanKindName,
   StatusCodeName,
 } from './types';
@@ -13,4 +14,5 @@ export { startOtlpHttpReceiver } from './otlp-http';
 export { startJaegerUdpReceiver } from './jaeger-udp';
 export { startJaegerHttpReceiver } from './jaeger-http';
 export { decodeOtlpProtobuf, decodeOtlpJson, PROTO_DIR } from './otlp-decode';
+export { checkOpenssl, createTestCertificates, type TestCertificates } from './test-certificates';
 export { decodeJaegerAgentPacket, decodeJaegerBatch } from './jaeger-decode';

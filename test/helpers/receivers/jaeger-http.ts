@@ -1,15 +1,11 @@
 import type * as http from 'node:http';
 import { HttpReceiverBase, HttpStatusError, header, type HttpDecodeResult } from './http-base';
 import { decodeJaegerBatch } from './jaeger-decode';
-import type { Receiver } from './types';
+import type { Receiver, ReceiverTls } from './types';
 
 class JaegerHttpReceiver extends HttpReceiverBase {
   readonly protocol = 'jaeger-http' as const;
   protected readonly path = '/api/traces';
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}${this.path}`;
-  }
 
   protected decode(body: Buffer, headers: http.IncomingHttpHeaders): HttpDecodeResult {
     const type = (header(headers['content-type']) ?? '').split(';')[0].trim().toLowerCase();
@@ -21,7 +17,8 @@ class JaegerHttpReceiver extends HttpReceiverBase {
   }
 }
 
-/** Jaeger collector endpoint: POST /api/traces with a thrift binary Batch; url is 'http://127.0.0.1:PORT/api/traces'. */
-export async function startJaegerHttpReceiver(opts: { port?: number } = {}): Promise<Receiver> {
-  return new JaegerHttpReceiver().listen(opts.port ?? 0);
+/** Jaeger collector endpoint: POST /api/traces with a thrift binary Batch; url is 'http://127.0.0.1:PORT/api/traces'
+ * (with `tls`: 'https://localhost:PORT/api/traces'). */
+export async function startJaegerHttpReceiver(opts: { port?: number; tls?: ReceiverTls } = {}): Promise<Receiver> {
+  return new JaegerHttpReceiver().listen(opts.port ?? 0, opts.tls);
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { BaseReceiver } from './base';
 import { decodeOtlpProtobuf, encodeEmptyResponse } from './otlp-decode';
-import type { Receiver } from './types';
+import type { Receiver, ReceiverTls } from './types';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -32,22 +32,27 @@ class OtlpGrpcReceiver extends BaseReceiver {
   readonly protocol = 'otlp-grpc' as const;
   private server = new grpc.Server();
   private _port = 0;
+  private tls = false;
   private readonly response = encodeEmptyResponse();
 
   get port(): number {
     return this._port;
   }
   get url(): string {
-    return `http://127.0.0.1:${this._port}`;
+    return this.tls ? `https://localhost:${this._port}` : `http://127.0.0.1:${this._port}`;
   }
 
-  async listen(port = 0): Promise<this> {
+  async listen(port = 0, tls?: ReceiverTls): Promise<this> {
+    this.tls = !!tls;
+    const credentials = tls
+      ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false)
+      : grpc.ServerCredentials.createInsecure();
     this.server.addService(traceServiceDefinition, {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
         this.onExport(call, callback),
     });
     this._port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      this.server.bindAsync(`127.0.0.1:${port}`, credentials, (err, p) =>
         err ? reject(err) : resolve(p),
       );
     });
@@ -83,7 +88,10 @@ class OtlpGrpcReceiver extends BaseReceiver {
   }
 }
 
-/** gRPC OTLP trace receiver (insecure) on 127.0.0.1; url is 'http://127.0.0.1:PORT'. */
-export async function startOtlpGrpcReceiver(opts: { port?: number } = {}): Promise<Receiver> {
-  return new OtlpGrpcReceiver().listen(opts.port ?? 0);
+/**
+ * gRPC OTLP trace receiver on 127.0.0.1: insecure with url 'http://127.0.0.1:PORT', or with `tls`
+ * (server-side TLS, no client certificates) url 'https://localhost:PORT'.
+ */
+export async function startOtlpGrpcReceiver(opts: { port?: number; tls?: ReceiverTls } = {}): Promise<Receiver> {
+  return new OtlpGrpcReceiver().listen(opts.port ?? 0, opts.tls);
 }

@@ -1,16 +1,12 @@
 import type * as http from 'node:http';
 import { HttpReceiverBase, HttpStatusError, header, type HttpDecodeResult } from './http-base';
 import { decodeOtlpJson, decodeOtlpProtobuf, encodeEmptyResponse } from './otlp-decode';
-import type { Receiver } from './types';
+import type { Receiver, ReceiverTls } from './types';
 
 class OtlpHttpReceiver extends HttpReceiverBase {
   readonly protocol = 'otlp-http' as const;
   protected readonly path = '/v1/traces';
   private readonly protoResponse = encodeEmptyResponse();
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}${this.path}`;
-  }
 
   protected decode(body: Buffer, headers: http.IncomingHttpHeaders): HttpDecodeResult {
     const type = (header(headers['content-type']) ?? '').split(';')[0].trim().toLowerCase();
@@ -30,7 +26,10 @@ class OtlpHttpReceiver extends HttpReceiverBase {
   }
 }
 
-/** OTLP/HTTP trace receiver: POST /v1/traces (protobuf or JSON, optionally gzip/deflate). */
-export async function startOtlpHttpReceiver(opts: { port?: number } = {}): Promise<Receiver> {
-  return new OtlpHttpReceiver().listen(opts.port ?? 0);
+/**
+ * OTLP/HTTP trace receiver: POST /v1/traces (protobuf or JSON, optionally gzip/deflate); url is
+ * 'http://127.0.0.1:PORT/v1/traces', or with `tls` (HTTPS) 'https://localhost:PORT/v1/traces'.
+ */
+export async function startOtlpHttpReceiver(opts: { port?: number; tls?: ReceiverTls } = {}): Promise<Receiver> {
+  return new OtlpHttpReceiver().listen(opts.port ?? 0, opts.tls);
 }

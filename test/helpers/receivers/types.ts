@@ -31,12 +31,19 @@ export interface ReceivedSpan {
 
 export type ReceiverBehaviour = 'ok' | 'unavailable' | 'hang' | { slowMs: number };
 
+/** Server key and certificate (PEM) for a TLS receiver; the certificate must be issued for localhost. */
+export interface ReceiverTls {
+  key: Buffer;
+  cert: Buffer;
+}
+
 export interface Receiver {
   readonly protocol: ReceiverProtocol;
   readonly port: number;
   /**
    * What to put in TRACING_ENDPOINT: 'http://127.0.0.1:PORT' (grpc), 'http://127.0.0.1:PORT/v1/traces'
-   * (otlp-http), 'http://127.0.0.1:PORT/api/traces' (jaeger-http), '' for jaeger-udp.
+   * (otlp-http), 'http://127.0.0.1:PORT/api/traces' (jaeger-http), '' for jaeger-udp. Started with `tls`,
+   * 'https://localhost:PORT...' instead (the name in the certificate; the socket is still on 127.0.0.1).
    */
   readonly url: string;
   /** Everything received so far, in arrival order. */
@@ -50,6 +57,11 @@ export interface Receiver {
   /** Payloads that arrived but could not be decoded (message per failure). */
   readonly decodeErrors: string[];
   /**
+   * TLS handshakes that failed on the server side (message per failure), e.g. a client that does not
+   * trust the certificate. HTTP receivers only: grpc-js does not report them, so [] for otlp-grpc.
+   */
+  readonly tlsErrors: string[];
+  /**
    * Resolves with all spans once `predicate(spans)` is true (a number means: at least that many spans);
    * rejects after timeoutMs with a message listing span names received so far.
    */
@@ -60,7 +72,7 @@ export interface Receiver {
    * For jaeger-udp there is no answer: 'unavailable' drops packets, the others just store.
    */
   setBehaviour(b: ReceiverBehaviour): void;
-  /** Clears spans / rawPayloads / requestHeaders / rejectedRequests / decodeErrors. */
+  /** Clears spans / rawPayloads / requestHeaders / rejectedRequests / decodeErrors / tlsErrors. */
   reset(): void;
   /** Stops listening and tears down in-flight (hung or slow) requests; never hangs. */
   close(): Promise<void>;

@@ -1,19 +1,16 @@
 import { expect } from 'chai';
-import * as zlib from 'node:zlib';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { startOtlpHttpReceiver, type Receiver } from '../../helpers/receivers';
+import { startOtlpHttpReceiver } from '../../helpers/receivers';
+import { exportOnce, makeReadableSpans } from './fixtures';
 import {
-  ExportResultCode,
-  MARKER,
-  emitSampleSpans,
-  expectSampleShape,
-  expectSpansMatch,
-  exportOnce,
-  makeReadableSpans,
-  payloadsContain,
-} from './fixtures';
-
-type ProtoConfig = NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>;
+  expectEndpoint,
+  expectHangThenQuickClose,
+  expectSampleRoundTrip,
+  expectSlowStillSucceeds,
+  expectUnavailableThenOk,
+  protoExporter,
+  useReceiver,
+  type ProtoConfig,
+} from './harness';
 
 async function post(url: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; body: Buffer }> {
   const res = await fetch(url, { method: 'POST', body, headers });
@@ -22,85 +19,43 @@ async function post(url: string, body: Buffer | string, headers: Record<string, 
 
 describe('receivers: OTLP HTTP (protobuf / JSON)', function () {
   this.timeout(8000);
-  let receiver: Receiver;
-  let exporter: OTLPTraceExporter | undefined;
-
-  beforeEach(async () => {
-    receiver = await startOtlpHttpReceiver();
-  });
-  afterEach(async () => {
-    await exporter?.shutdown();
-    exporter = undefined;
-    await receiver.close();
-  });
-
-  function newExporter(extra: Partial<ProtoConfig> = {}): OTLPTraceExporter {
-    exporter = new OTLPTraceExporter({ url: receiver.url, timeoutMillis: 2000, headers: { 'x-receiver-test': 'yes' }, ...extra });
-    return exporter;
-  }
+  const h = useReceiver(() => startOtlpHttpReceiver(), protoExporter);
 
   it('reports the /v1/traces url', () => {
-    expect(receiver.protocol).to.equal('otlp-http');
-    expect(receiver.url).to.equal(`http://127.0.0.1:${receiver.port}/v1/traces`);
+    expectEndpoint(h.receiver, 'otlp-http', port => `http://127.0.0.1:${port}/v1/traces`);
   });
 
   it('decodes a real OTLPTraceExporter (proto) export field by field', async () => {
-    const sent = await emitSampleSpans(newExporter());
-    const spans = await receiver.waitForSpans(3);
-    expectSpansMatch(spans, sent.all, 'otlp-http');
-    expectSampleShape(spans, sent);
-    const h = receiver.requestHeaders[0];
-    expect(h['content-type']).to.equal('application/x-protobuf');
-    expect(h['x-receiver-test']).to.equal('yes');
-    expect(payloadsContain(receiver, MARKER)).to.equal(true);
+    const receiver = h.receiver;
+    await expectSampleRoundTrip(receiver, h.newExporter(), 'otlp-http');
+    const headers = receiver.requestHeaders[0];
+    expect(headers['content-type']).to.equal('application/x-protobuf');
+    expect(headers['x-receiver-test']).to.equal('yes');
   });
 
   it('accepts gzip content-encoding (rawPayloads hold the inflated bytes)', async () => {
-    const sent = await emitSampleSpans(newExporter({ compression: 'gzip' as unknown as ProtoConfig['compression'] }));
-    const spans = await receiver.waitForSpans(3);
-    expectSpansMatch(spans, sent.all, 'otlp-http');
+    const receiver = h.receiver;
+    await expectSampleRoundTrip(receiver, h.newExporter({ compression: 'gzip' as unknown as ProtoConfig['compression'] }), 'otlp-http');
     expect(receiver.requestHeaders[0]['content-encoding']).to.equal('gzip');
-    expect(payloadsContain(receiver, MARKER)).to.equal(true);
   });
 
   it("'unavailable' answers 503 so the export FAILS, then 'ok' lets the next one through", async () => {
     // timeoutMillis below the exporter's first retry backoff (~1 s): it gives up after one attempt.
-    const ex = newExporter({ timeoutMillis: 500 });
-    const spans = await makeReadableSpans();
-    receiver.setBehaviour('unavailable');
-    const failed = await exportOnce(ex, spans);
-    expect(failed.code).to.equal(ExportResultCode.FAILED);
-    expect(receiver.rawPayloads).to.have.length(0);
-    expect(receiver.rejectedRequests).to.equal(1);
-
-    receiver.setBehaviour('ok');
-    expect((await exportOnce(ex, spans)).code).to.equal(ExportResultCode.SUCCESS);
-    expect((await receiver.waitForSpans(1))[0].name).to.equal('direct-export');
+    await expectUnavailableThenOk(h.receiver, h.newExporter({ timeoutMillis: 500 }));
   });
 
   it("'hang' accepts but never answers, and close() still returns quickly", async () => {
     // Short timeout: after close() the exporter retries the reset request (backoff ~1 s) within it.
-    const ex = newExporter({ timeoutMillis: 1000 });
-    receiver.setBehaviour('hang');
-    const pending = exportOnce(ex, await makeReadableSpans('hung'));
-    await receiver.waitForSpans(1);
-    const t0 = Date.now();
-    await receiver.close();
-    expect(Date.now() - t0).to.be.below(1000);
-    expect((await pending).code).to.equal(ExportResultCode.FAILED);
+    await expectHangThenQuickClose(h.receiver, h.newExporter({ timeoutMillis: 1000 }));
   });
 
   it("'slow' answers after the delay; the export still succeeds", async () => {
-    const ex = newExporter({ timeoutMillis: 3000 });
-    receiver.setBehaviour({ slowMs: 300 });
-    const t0 = Date.now();
-    expect((await exportOnce(ex, await makeReadableSpans())).code).to.equal(ExportResultCode.SUCCESS);
-    expect(Date.now() - t0).to.be.at.least(250);
+    await expectSlowStillSucceeds(h.receiver, h.newExporter({ timeoutMillis: 3000 }));
   });
 
   it('waitForSpans: predicate form resolves; a timeout lists the span names received so far', async () => {
-    const ex = newExporter();
-    await exportOnce(ex, await makeReadableSpans('only-one'));
+    const receiver = h.receiver;
+    await exportOnce(h.newExporter(), await makeReadableSpans('only-one'));
     const got = await receiver.waitForSpans(s => s.some(x => x.name === 'only-one'), 2000);
     expect(got).to.have.length(1);
     const err = await receiver.waitForSpans(2, 150).then(
@@ -148,6 +103,7 @@ describe('receivers: OTLP HTTP (protobuf / JSON)', function () {
         },
       ],
     };
+    const receiver = h.receiver;
     const res = await post(receiver.url, JSON.stringify(body), { 'content-type': 'application/json' });
     expect(res.status).to.equal(200);
     expect(res.body.toString()).to.equal('{}');
@@ -181,6 +137,7 @@ describe('receivers: OTLP HTTP (protobuf / JSON)', function () {
   });
 
   it('answers 404 for other paths, 415 for other content types, 400 for garbage (recorded in decodeErrors)', async () => {
+    const receiver = h.receiver;
     const base = `http://127.0.0.1:${receiver.port}`;
     expect((await post(`${base}/v1/metrics`, 'x', { 'content-type': 'application/x-protobuf' })).status).to.equal(404);
     expect((await post(receiver.url, 'x', { 'content-type': 'text/plain' })).status).to.equal(415);
