@@ -82,7 +82,8 @@ export abstract class BaseReceiver implements Receiver {
     if (this.tlsErrors.length) extra.push(`TLS handshake errors: ${this.tlsErrors.join('; ')}`);
     return (
       `${this.protocol} receiver: timed out after ${timeoutMs} ms waiting for ${wanted}; ` +
-      `received ${this.spans.length} span(s)${names.length ? `: ${names.join(', ')}` : ''}` +
+      // The first 40 names are enough to diagnose; thousands would drown the test report.
+      `received ${this.spans.length} span(s)${names.length ? `: ${names.slice(0, 40).join(', ')}${names.length > 40 ? ', …' : ''}` : ''}` +
       (extra.length ? ` (${extra.join(', ')})` : '')
     );
   }
