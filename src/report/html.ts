@@ -357,13 +357,13 @@ function renderWaterfall(trace: TraceTree, traceIndex: number): string {
       const width = Math.max(Math.min(span.durationMs / totalMs, 1 - left), 0.003);
       return `<div class="span-row${error ? ' error' : ''}">
 <div class="label" style="padding-left:${8 + row.depth * 14}px" title="${escapeHtml(`${span.service} ${span.name}`)}"><span class="service">${escapeHtml(span.service)}</span> <span class="name">${escapeHtml(span.name)}</span> <span class="kind">${escapeHtml(span.kind)}</span></div>
-<div class="track">${gridLines}<div class="bar${error ? ' error' : ''}" tabindex="0" role="button" data-trace="${traceIndex}" data-span="${row.index}" style="left:${percent(left)};width:${percent(width)}" title="${escapeHtml(`${span.name}: ${formatMs(span.durationMs)}`)}"></div><span class="duration" style="left:${percent(Math.min(left + width, 0.92))}">${escapeHtml(formatMs(span.durationMs))}</span></div>
+<div class="track"><div class="lane">${gridLines}<div class="bar${error ? ' error' : ''}" tabindex="0" role="button" data-trace="${traceIndex}" data-span="${row.index}" style="left:${percent(left)};width:${percent(width)}" title="${escapeHtml(`${span.name}: ${formatMs(span.durationMs)}`)}"></div><span class="duration" style="left:${percent(left + width)}">${escapeHtml(formatMs(span.durationMs))}</span></div></div>
 </div>`;
     })
     .join('\n');
   return `<article class="waterfall${trace.hasError ? ' has-error' : ''}" id="${escapeHtml(traceAnchor(trace.traceId))}">
 <h3><span class="operation">${escapeHtml(trace.service)} ${escapeHtml(trace.operation)}</span> <span class="total">${escapeHtml(formatMs(trace.durationMs))}</span>${trace.hasError ? ' <span class="badge">error</span>' : ''} <code class="trace-id">${escapeHtml(trace.traceId)}</code> <span class="time">${escapeHtml(formatTime(trace.startTimeUnixNano))}</span></h3>
-<div class="span-row axis"><div class="label"></div><div class="track">${axis}</div></div>
+<div class="span-row axis"><div class="label"></div><div class="track"><div class="lane">${axis}</div></div></div>
 ${rowElements}
 <div class="span-details" hidden></div>
 </article>`;
@@ -397,6 +397,7 @@ function formatTime(unixNano: string): string {
 
 function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '';
+  if (ms === 0) return '0';
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms >= 100) return `${ms.toFixed(0)} ms`;
   if (ms >= 10) return `${ms.toFixed(1)} ms`;
@@ -439,7 +440,7 @@ svg.service-graph g.node.uninstrumented rect { stroke: var(--muted); stroke-dash
 svg.service-graph g.node text { font-size: 13px; fill: var(--fg); }
 svg.service-graph path.edge { fill: none; stroke: var(--muted); stroke-width: 1.5; }
 svg.service-graph path.edge.error { stroke: var(--error); }
-svg.service-graph text.edge-label { font-size: 11px; fill: var(--muted); }
+svg.service-graph text.edge-label { font-size: 11px; fill: var(--muted); paint-order: stroke; stroke: var(--bg-alt); stroke-width: 4px; stroke-linejoin: round; }
 svg.service-graph text.edge-label.error { fill: var(--error); }
 .waterfall { border: 1px solid var(--line); border-radius: 6px; padding: 12px; margin: 0 0 16px; }
 .waterfall.has-error { border-left: 4px solid var(--error); }
@@ -453,7 +454,10 @@ svg.service-graph text.edge-label.error { fill: var(--error); }
 .span-row.error .name { color: var(--error); }
 .span-row .kind { color: var(--muted); font-size: 10px; }
 .track { position: relative; flex: 1; height: 20px; }
+/* Bars are placed in percent of the lane; the 70px right of it keeps the duration labels readable. */
+.lane { position: absolute; top: 0; bottom: 0; left: 0; right: 70px; }
 .axis .track { height: 18px; border-bottom: 1px solid var(--line); }
+.axis .lane { overflow: visible; }
 .tick { position: absolute; bottom: 2px; font-size: 11px; color: var(--muted); transform: translateX(-50%); white-space: nowrap; }
 .tick:first-child { transform: none; }
 .gridline { position: absolute; top: 0; bottom: 0; border-left: 1px dashed var(--line); }
