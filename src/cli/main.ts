@@ -9,6 +9,7 @@ import { USAGE_ERROR_EXIT_CODE } from './command';
 /** Add a command here: its module exports a CliCommand. */
 const COMMANDS: Record<string, () => CliCommand> = {
   config: () => (require('./config-command') as typeof import('./config-command')).configCommand,
+  report: () => (require('./report-command') as typeof import('./report-command')).reportCommand,
 };
 
 function usage(): string {
@@ -25,7 +26,8 @@ const processIo: CliIo = {
   cwd: process.cwd(),
 };
 
-export function main(args: readonly string[], io: CliIo = processIo): number {
+/** A number for synchronous commands (config), a promise for the ones that read files (report). */
+export function main(args: readonly string[], io: CliIo = processIo): number | Promise<number> {
   const [name, ...rest] = args;
   if (name === '-h' || name === '--help' || name === 'help') {
     io.stdout(usage());
@@ -36,14 +38,20 @@ export function main(args: readonly string[], io: CliIo = processIo): number {
     io.stderr(`${name === undefined ? 'otel-agent: no command given' : `otel-agent: unknown command ${JSON.stringify(name)}`}\n\n${usage()}`);
     return USAGE_ERROR_EXIT_CODE;
   }
-  try {
-    return load().run(rest, io);
-  } catch (error) {
+  const failed = (error: unknown) => {
     io.stderr(`otel-agent: ${name} failed (${error instanceof Error ? error.message : String(error)})\n`);
     return 1;
+  };
+  try {
+    const code = load().run(rest, io);
+    return typeof code === 'number' ? code : code.catch(failed);
+  } catch (error) {
+    return failed(error);
   }
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  const code = main(process.argv.slice(2));
+  if (typeof code === 'number') process.exitCode = code;
+  else void code.then((exitCode) => (process.exitCode = exitCode));
 }
