@@ -1,22 +1,42 @@
 'use strict';
-// The demo service: a small express app with no tracing code at all. The agent is loaded with -r.
+// The demo's `shop` service: a small express app with no tracing code at all (the agent is loaded
+// with -r). It calls `inventory` (traced too) and `payments` (a peer without the agent) with fetch.
 const express = require('express');
 
+const INVENTORY_URL = process.env.INVENTORY_URL;
+const PAYMENTS_URL = process.env.PAYMENTS_URL;
+
 const app = express();
-app.get('/users/:id', (req, res) => res.json({ id: req.params.id, name: 'Ada Lovelace' }));
-app.get('/orders/:id', async (req, res, next) => {
+app.use(express.json());
+
+app.get('/products/:sku', async (req, res, next) => {
   try {
-    // An outgoing call: the agent propagates the trace to the (same) service over fetch.
-    const user = await fetch(`http://127.0.0.1:${server.address().port}/users/42`).then((r) => r.json());
-    res.json({ order: req.params.id, user });
+    const stock = await fetch(`${INVENTORY_URL}/stock/${encodeURIComponent(req.params.sku)}`);
+    if (!stock.ok) return res.status(502).json({ error: `inventory answered ${stock.status}` });
+    res.json({ sku: req.params.sku, price: 19.99, stock: await stock.json() });
   } catch (err) {
     next(err);
   }
 });
-app.get('/checkout', () => {
-  throw new Error('payment declined for card 4111 1111 1111 1111 (customer alice.smith@example.com)');
+
+app.post('/checkout', async (req, res, next) => {
+  try {
+    const { sku, quantity = 1 } = req.body ?? {};
+    const reserve = await fetch(`${INVENTORY_URL}/reservations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, quantity }) });
+    if (!reserve.ok) return res.status(409).json({ error: 'out of stock' });
+    const charge = await fetch(`${PAYMENTS_URL}/charge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, quantity }) });
+    if (!charge.ok) {
+      // A careless error message, as apps write them: the agent masks the card number and the email
+      // before the exception event leaves the process.
+      throw new Error('payment declined for card 4111 1111 1111 1111 (customer alice.smith@example.com)');
+    }
+    res.status(201).json({ order: `ord-${Date.now()}`, sku, quantity });
+  } catch (err) {
+    next(err);
+  }
 });
-// The app's own JSON error handler.
+
+// The app's own JSON error handler; the agent adds the trace id to this body.
 app.use((err, req, res, next) => {
   res.status(500).json({ error: 'internal error' });
 });

@@ -1,69 +1,132 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run demo`: runs examples/demo-app.js under the agent, sends a few requests, then prints the
-// traces the agent wrote (file exporter, JSON lines) as trees.
-const { spawn } = require('child_process');
+// `npm run demo`: two express services traced by the agent with no tracing code in them — `shop`
+// calling `inventory` (and `payments`, a peer without the agent) — under a few hundred requests,
+// a handful failing. Then `otel-agent report` reads the JSON lines the agent wrote: latency per
+// route, the errors (masked), the service graph and the slowest traces, plus an HTML page.
+const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
-const tracesFile = path.join(root, '.tmp', 'demo-traces.jsonl');
-fs.mkdirSync(path.dirname(tracesFile), { recursive: true });
-fs.rmSync(tracesFile, { force: true });
+const outDir = path.join(root, '.tmp', 'demo');
+const files = { shop: path.join(outDir, 'shop.jsonl'), inventory: path.join(outDir, 'inventory.jsonl') };
+const htmlFile = path.join(outDir, 'report.html');
+const REQUESTS = 300;
+const CONCURRENCY = 8;
 
-function printTrees(spans) {
-  const byTrace = new Map();
-  for (const span of spans) {
-    if (!byTrace.has(span.traceId)) byTrace.set(span.traceId, []);
-    byTrace.get(span.traceId).push(span);
-  }
-  for (const [traceId, traceSpans] of byTrace) {
-    console.log(`\ntrace ${traceId}`);
-    const ids = new Set(traceSpans.map((s) => s.spanId));
-    const print = (span, depth) => {
-      const status = span.status.code === 'ERROR' ? '  ERROR' : '';
-      const attributes = ['http.route', 'http.response.status_code', 'url.full'].filter((k) => span.attributes[k] !== undefined).map((k) => `${k}=${span.attributes[k]}`);
-      console.log(`${'  '.repeat(depth + 1)}${span.kind.padEnd(8)} ${span.name}  ${span.durationMs.toFixed(2)} ms ${attributes.join(' ')}${status}`);
-      for (const event of span.events) {
-        // The stack trace is long: show its first frame only.
-        const { 'exception.stacktrace': stack, ...rest } = event.attributes;
-        const firstFrame = typeof stack === 'string' ? stack.split('\n').find((line) => line.trim().startsWith('at ')) : undefined;
-        console.log(`${'  '.repeat(depth + 3)}event ${event.name}: ${JSON.stringify(rest)}${firstFrame ? ` (${firstFrame.trim()} ...)` : ''}`);
-      }
-      traceSpans.filter((child) => child.parentSpanId === span.spanId).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1)).forEach((child) => print(child, depth + 1));
-    };
-    traceSpans.filter((span) => !ids.has(span.parentSpanId)).forEach((span) => print(span, 0));
-  }
+const rel = (file) => path.relative(process.cwd(), file) || '.';
+
+/** Starts `node -r build/register.js <script>` as `service`; resolves with the port it listens on. */
+function startTraced(service, script, extraEnv) {
+  const env = {
+    ...process.env,
+    ...extraEnv,
+    TRACING_SERVICE_NAME: service,
+    TRACING_EXPORTER: 'file',
+    TRACING_FILE_PATH: files[service],
+    TRACING_SCHEDULE_DELAY_MS: '100',
+  };
+  const child = spawn(process.execPath, ['-r', path.join(root, 'build', 'register.js'), path.join(__dirname, script)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /LISTENING (\d+)/.exec(out);
+      if (match) resolve({ child, port: Number(match[1]), exited: new Promise((done) => child.on('exit', done)) });
+    });
+    child.on('exit', (code) => reject(new Error(`${service} exited early (${code})`)));
+  });
+}
+
+/** `payments`: a plain node:http server in this process, without the agent (an uninstrumented peer). */
+function startPayments() {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const { sku } = JSON.parse(body || '{}');
+      // sku-0's card is always declined.
+      res.writeHead(sku === 'sku-0' ? 402 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ approved: sku !== 'sku-0' }));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** The i-th request of the load: mostly product pages and checkouts; a few hit the failing paths. */
+function requestFor(i) {
+  if (i % 50 === 17) return { method: 'GET', path: '/products/sku-13' }; // inventory 503 -> shop 502
+  if (i % 60 === 29) return { method: 'POST', path: '/checkout', body: { sku: 'sku-0' } }; // payment declined -> 500
+  const sku = `sku-${1 + (i % 12)}`; // sku-7 is slow in inventory
+  return i % 4 === 0 ? { method: 'POST', path: '/checkout', body: { sku, quantity: 1 + (i % 3) } } : { method: 'GET', path: `/products/${sku}` };
+}
+
+async function sendLoad(port) {
+  const statuses = new Map();
+  let firstError;
+  let next = 0;
+  const worker = async () => {
+    while (next < REQUESTS) {
+      const { method, path: urlPath, body } = requestFor(next++);
+      const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await response.text();
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      if (response.status === 500 && firstError === undefined) firstError = { request: `${method} ${urlPath}`, status: response.status, body: text };
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { statuses, firstError };
 }
 
 async function main() {
-  const env = {
-    ...process.env,
-    TRACING_SERVICE_NAME: 'demo-shop',
-    TRACING_EXPORTER: 'file',
-    TRACING_FILE_PATH: tracesFile,
-    TRACING_SCHEDULE_DELAY_MS: '100',
-  };
-  const app = spawn(process.execPath, ['-r', path.join(root, 'build', 'register.js'), path.join(__dirname, 'demo-app.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    app.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /LISTENING (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    app.on('exit', (code) => reject(new Error(`demo app exited early (${code})`)));
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const file of [...Object.values(files), htmlFile]) fs.rmSync(file, { force: true });
+
+  const payments = await startPayments();
+  const inventory = await startTraced('inventory', 'demo-inventory.js');
+  const shop = await startTraced('shop', 'demo-app.js', {
+    INVENTORY_URL: `http://127.0.0.1:${inventory.port}`,
+    PAYMENTS_URL: `http://127.0.0.1:${payments.address().port}`,
   });
-  console.log(`demo-shop is listening on ${port}, traced by @x/otel-agent (no tracing code in the app)\n`);
-  for (const route of ['/users/1', '/orders/7', '/checkout']) {
-    const response = await fetch(`http://127.0.0.1:${port}${route}`, { headers: route === '/orders/7' ? { baggage: 'tenant=acme' } : {} });
-    console.log(`GET ${route} -> ${response.status} ${await response.text()}`);
+  console.log(`shop (:${shop.port}) and inventory (:${inventory.port}) run under @x/otel-agent, with no tracing code in either;`);
+  console.log(`payments (:${payments.address().port}) runs without the agent.\n`);
+
+  const started = Date.now();
+  const { statuses, firstError } = await sendLoad(shop.port);
+  const summary = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${n} x ${status}`).join(', ');
+  console.log(`sent ${REQUESTS} requests to shop in ${Date.now() - started} ms: ${summary}`);
+  // The id a user would paste into a bug report: it finds the trace in the files.
+  let reportedTraceId;
+  if (firstError) {
+    console.log('\na failing request; the agent added the trace id to the app\'s JSON error body:');
+    console.log(`  ${firstError.request} -> ${firstError.status} ${firstError.body}`);
+    try {
+      reportedTraceId = JSON.parse(firstError.body).trace_id;
+    } catch {
+      // not JSON after all: no id to point at
+    }
   }
-  app.kill('SIGTERM'); // the agent flushes on the way out
-  await new Promise((resolve) => app.on('exit', resolve));
-  const spans = fs.readFileSync(tracesFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-  console.log(`\nthe agent exported ${spans.length} spans to ${path.relative(root, tracesFile)}:`);
-  printTrees(spans);
+
+  // SIGTERM: the agent flushes its spans on the way out.
+  shop.child.kill('SIGTERM');
+  inventory.child.kill('SIGTERM');
+  await Promise.all([shop.exited, inventory.exited]);
+  payments.close();
+
+  const cli = path.join(root, 'build', 'src', 'cli', 'main.js');
+  const args = [cli, 'report', '--html', rel(htmlFile), rel(files.shop), rel(files.inventory)];
+  console.log(`\n$ otel-agent ${args.slice(1).join(' ')}\n`);
+  const report = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (report.status !== 0) throw new Error(`otel-agent report exited with ${report.status ?? report.signal}`);
+  console.log(`\nthe same report as a page (one self-contained file): ${rel(htmlFile)}`);
+  console.log(`that failed request's trace, every span with its attributes and events:`);
+  console.log(`  node ${rel(cli)} report --trace ${reportedTraceId ?? '<trace_id>'} ${rel(files.shop)} ${rel(files.inventory)}`);
 }
 
 main().catch((err) => {
