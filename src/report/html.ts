@@ -181,14 +181,17 @@ interface PlacedNode {
  */
 export function layoutServiceGraph(graph: Report['graph']): PlacedNode[] {
   const names = new Set(graph.services);
-  const uninstrumented = new Set<string>();
+  // A peer is drawn as uninstrumented when it is only ever reached by uninstrumented edges and calls
+  // nothing itself (it may or may not be listed in graph.services as well).
+  const reachedUninstrumented = new Set<string>();
+  const traced = new Set<string>();
   for (const edge of graph.edges) {
     names.add(edge.from);
-    if (!names.has(edge.to)) {
-      names.add(edge.to);
-      if (edge.uninstrumented) uninstrumented.add(edge.to);
-    }
+    names.add(edge.to);
+    traced.add(edge.from);
+    (edge.uninstrumented ? reachedUninstrumented : traced).add(edge.to);
   }
+  const uninstrumented = new Set([...reachedUninstrumented].filter((name) => !traced.has(name)));
   const sorted = [...names].sort();
   const depth = new Map(sorted.map((name) => [name, 0]));
   for (let round = 0; round < sorted.length; round++) {
@@ -210,7 +213,7 @@ export function layoutServiceGraph(graph: Report['graph']): PlacedNode[] {
     rowInColumn.set(column, row + 1);
     return {
       name,
-      instrumented: !uninstrumented.has(name) || graph.services.includes(name),
+      instrumented: !uninstrumented.has(name),
       x: MARGIN + column * (NODE_WIDTH + COLUMN_GAP),
       y: MARGIN + row * (NODE_HEIGHT + ROW_GAP),
     };
@@ -317,10 +320,15 @@ export function waterfallRows(trace: TraceTree): WaterfallRow[] {
       children.set(span.parentSpanId, siblings);
     }
   });
+  // Start times often have millisecond resolution, so siblings tie: then the one that ended first
+  // (an express middleware before the request handler that follows it) goes first.
   const byStart = (a: number, b: number) => {
     const sa = starts[a] ?? 0n;
     const sb = starts[b] ?? 0n;
-    return sa < sb ? -1 : sa > sb ? 1 : a - b;
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    const da = trace.spans[a]!.durationMs;
+    const db = trace.spans[b]!.durationMs;
+    return da !== db ? da - db : a - b;
   };
   const rows: WaterfallRow[] = [];
   const visited = new Set<number>();

@@ -102,6 +102,23 @@ describe('report HTML page (renderHtml)', () => {
     expect(rows[3]!.offsetMs).to.equal(22);
   });
 
+  it('puts the sibling that ended first first when start times tie (millisecond clocks)', () => {
+    const base = report.slowest[0]!;
+    const root = { ...base.spans[1]!, spanId: 'r', parentSpanId: '' };
+    const handler = { ...root, spanId: 'handler', parentSpanId: 'r', durationMs: 300 };
+    const middleware = { ...root, spanId: 'middleware', parentSpanId: 'r', durationMs: 0.3 };
+    const rows = waterfallRows({ ...base, spans: [root, handler, middleware] });
+    expect(rows.map((row) => row.span.spanId)).to.deep.equal(['r', 'middleware', 'handler']);
+  });
+
+  it('draws a peer as uninstrumented even when graph.services lists it', () => {
+    const nodes = layoutServiceGraph({ services: ['10.0.0.9:443', 'shop'], edges: [{ from: 'shop', to: '10.0.0.9:443', calls: 3, errors: 0, uninstrumented: true }] });
+    expect(nodes.map((node) => [node.name, node.instrumented])).to.deep.equal([
+      ['10.0.0.9:443', false],
+      ['shop', true],
+    ]);
+  });
+
   it('draws orphans and parent cycles without losing or repeating spans', () => {
     const base = report.slowest[0]!;
     const spans = [
