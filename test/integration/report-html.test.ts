@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { expect } from 'chai';
-import { renderHtml } from '../../src/report/html';
+import { buildReport } from '../../src/report/build-report';
+import { renderHtml, spanHasError } from '../../src/report/html';
 import type { Report } from '../../src/report/model';
 import { dumpDom, findChromium, screenshot } from '../helpers/chromium';
 import { buildFixtureReport, FIXTURE_EXPECTED, HOSTILE_ATTRIBUTE } from '../helpers/report-html-fixture';
@@ -31,6 +32,47 @@ function countElements(dom: string) {
     errorEdges: count(dom, /<path class="edge error"/),
     errorRows: count(dom, /<tr class="error-trace">/),
   };
+}
+
+/** What the page must show for a Report, derived from the Report itself. */
+function countsFromReport(report: Report): ReturnType<typeof countElements> {
+  const traces = new Map([...report.slowest, ...report.errorTraces].map((trace) => [trace.traceId, trace]));
+  const spans = [...traces.values()].flatMap((trace) => trace.spans);
+  const nodes = new Set([...report.graph.services, ...report.graph.edges.flatMap((edge) => [edge.from, edge.to])]);
+  return {
+    waterfalls: traces.size,
+    bars: spans.length,
+    errorBars: spans.filter(spanHasError).length,
+    graphNodes: nodes.size,
+    graphEdges: report.graph.edges.length,
+    errorEdges: report.graph.edges.filter((edge) => edge.errors > 0).length,
+    errorRows: report.errors.traces.length,
+  };
+}
+
+/** JSON lines as the file exporter writes them: shop -> inventory (fails) and shop -> an untraced peer. */
+function exporterLines(): string {
+  const t0 = 1_763_000_000_000_000_000n;
+  const ns = (ms: number) => (t0 + BigInt(ms * 1_000_000)).toString();
+  const resource = (service: string) => ({ 'service.name': service });
+  const line = (traceId: string, spanId: string, parentSpanId: string, service: string, name: string, kind: string, startMs: number, durationMs: number, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ traceId, spanId, parentSpanId, name, kind, startTimeUnixNano: ns(startMs), endTimeUnixNano: ns(startMs + durationMs), durationMs, attributes: {}, events: [], links: [], status: { code: 'UNSET' }, resource: resource(service), scope: { name: 'test' }, ...extra });
+  const lines: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const traceId = `${i}`.repeat(32).slice(0, 32);
+    const fails = i === 4;
+    const error = fails ? { status: { code: 'ERROR' } } : {};
+    lines.push(line(traceId, `${i}000000000000001`, '', 'shop', 'GET /items/:id', 'SERVER', i * 100, 50 + i * 10, { attributes: { 'http.route': '/items/:id', 'http.response.status_code': fails ? 502 : 200 } }));
+    lines.push(line(traceId, `${i}000000000000002`, `${i}000000000000001`, 'shop', 'GET', 'CLIENT', i * 100 + 2, 30 + i * 10, { attributes: { 'server.address': '127.0.0.1', 'server.port': 8081, 'http.response.status_code': fails ? 500 : 200 }, ...error }));
+    lines.push(
+      line(traceId, `${i}000000000000003`, `${i}000000000000002`, 'inventory', 'GET /stock/</script>', 'SERVER', i * 100 + 3, 25 + i * 10, {
+        attributes: { 'http.route': '/stock/</script>', 'http.response.status_code': fails ? 500 : 200 },
+        ...(fails ? { status: { code: 'ERROR' }, events: [{ name: 'exception', timeUnixNano: ns(i * 100 + 20), attributes: { 'exception.type': 'Error', 'exception.message': '<b>stock</b> lookup failed' } }] } : {}),
+      }),
+    );
+    lines.push(line(traceId, `${i}000000000000004`, `${i}000000000000001`, 'shop', 'POST', 'CLIENT', i * 100 + 40, 5, { attributes: { 'server.address': 'audit.internal', 'server.port': 443, 'http.response.status_code': 204 } }));
+  }
+  return `${lines.join('\n')}\n{"truncated": \n`;
 }
 
 /** The visible details panel's serialized HTML, or undefined when every panel is still hidden. */
@@ -68,6 +110,7 @@ describe('report HTML page in headless Chromium', function () {
     const dom = await dumpDom(chromium, htmlFile);
     expect(dom, 'the inline script ran to the end').to.match(/<body[^>]*data-ready="true"/);
     expect(countElements(dom)).to.deep.equal(FIXTURE_EXPECTED);
+    expect(countsFromReport(report)).to.deep.equal(FIXTURE_EXPECTED);
     // Span data did not become markup: only the page's own two scripts, no injected elements.
     expect(count(dom, /<script\b/)).to.equal(2);
     expect(dom).to.not.match(/<img\b/i);
@@ -102,6 +145,25 @@ describe('report HTML page in headless Chromium', function () {
     expect(panel).to.contain(asText);
     expect(dom).to.not.match(/<img\b/i);
     expect(count(dom, /<script\b/)).to.equal(2);
+  });
+
+  it('shows what buildReport made of exporter output (the path `otel-agent report --html` takes)', async () => {
+    const spansFile = path.join(dir, 'spans.jsonl');
+    fs.writeFileSync(spansFile, exporterLines());
+    const built = await buildReport([spansFile]);
+    expect(built.input.badLines).to.equal(1);
+    expect(built.errors.total).to.equal(1);
+    const builtHtml = path.join(dir, 'built.html');
+    fs.writeFileSync(builtHtml, renderHtml(built));
+    const dom = await dumpDom(chromium, builtHtml);
+    expect(dom).to.match(/<body[^>]*data-ready="true"/);
+    const counts = countElements(dom);
+    expect(counts).to.deep.equal(countsFromReport(built));
+    expect(counts.errorBars).to.be.above(0);
+    expect(counts.graphNodes).to.equal(3); // shop, inventory, audit.internal
+    expect(count(dom, /<g class="node uninstrumented"/)).to.equal(1);
+    expect(count(dom, /<script\b/)).to.equal(2);
+    expect(dom).to.not.match(/<b>stock/);
   });
 
   it('renders to a 1280x2000 PNG screenshot', async () => {
