@@ -14,6 +14,12 @@ describe('report percentiles (nearest rank)', () => {
     expect(nearestRank(sortedOf(values), 95)).to.equal(19);
   });
 
+  it('rounds the rank up, never to nearest: 1..32 has p95 at index ceil(30.4) - 1 = 30', () => {
+    const values = Array.from({ length: 32 }, (_, index) => index + 1);
+    expect(nearestRank(sortedOf(values), 95)).to.equal(31);
+    expect(nearestRank(sortedOf(values), 99)).to.equal(32);
+  });
+
   it('one value is every percentile', () => {
     expect(summarizeLatency(sortedOf([7]))).to.deep.equal({ p50Ms: 7, p95Ms: 7, p99Ms: 7, maxMs: 7 });
   });
