@@ -1,17 +1,19 @@
 /**
  * `buildReport(files, options)`: the whole report in a few streaming passes, never holding a file
- * or its spans.
+ * or its spans. Re-reads are cheap: they peek at each line's trace id and parse only the few
+ * lines they keep.
  *
  *   0. (only with --since) find the newest span end, which the window counts back from.
- *   1. Parse every line: latency series, service graph, counts, the N slowest root spans, and one
- *      small record per trace that has an error.
- *   2. Re-read, parsing only lines of the few traces the report shows (the slowest, --trace, the
- *      error traces whose root was not seen yet in pass 1) to collect their spans.
- *   3. Only if pass 1 could not rank the error traces (a root came before its error): collect the
- *      spans of the listed error traces.
+ *   1. Parse every line: latency series, service graph, counts, the N slowest root spans, and the
+ *      ids of traces that have an error.
+ *   2. Collect the spans of the slowest traces and --trace; parse the roots of the error traces
+ *      to count those matching the filters and rank them, keeping only the newest `limit`.
+ *   2b. (only if some error trace has no root in the input) their earliest span stands in.
+ *   3. Collect the spans of the listed error traces; their rows are described from those spans.
  *
  * Retained memory: 8 bytes per SERVER span (latency), one packed number per cross-service call
- * still waiting for its other side, one record per error trace, and the spans of shown traces.
+ * still waiting for its other side, one id per error trace (until its root is read in pass 2),
+ * and the spans of the shown traces.
  */
 import type { JsonSpan } from '../sdk/json-lines-exporter';
 import type { ErrorTrace, OperationLatency, Report, ReportFilters, ReportSpan, TraceTree } from './model';
@@ -43,25 +45,6 @@ interface OperationStats {
   operation: string;
   durations: DurationSeries;
   errorCount: number;
-}
-
-/** What the report knows about a trace's root (or, lacking one, its earliest span). */
-interface RootFacts {
-  isRoot: boolean;
-  startTimeUnixNano: string;
-  service: string;
-  operation: string;
-  statusCode?: number;
-  matches: boolean;
-}
-
-interface ErrorTraceState {
-  errorSpanCount: number;
-  exceptionType?: string;
-  exceptionMessage?: string;
-  exceptionTime?: string;
-  statusMessage?: string;
-  root?: RootFacts;
 }
 
 interface SlowRoot {
@@ -96,7 +79,8 @@ export async function buildReport(files: readonly string[], options: ReportOptio
   const graph = new ServiceGraphBuilder();
   const services = new Set<string>();
   const slowRoots: SlowRoot[] = [];
-  const errorTraces = new Map<string, ErrorTraceState>();
+  // Only ids: whether the trace counts depends on its root, which may come later or in another file.
+  const errorTraceIds = new Set<string>();
 
   const onSpan = (span: JsonSpan) => {
     input.spans++;
@@ -112,19 +96,8 @@ export async function buildReport(files: readonly string[], options: ReportOptio
     } else if (span.kind === 'CLIENT') {
       graph.addClient({ spanId: span.spanId, service, peer: peerOf(span), error, counted: inWindow(span, filters, newestEndMs) });
     }
-
-    const isRoot = span.parentSpanId === '';
-    if (isRoot && matches) keepSlowest(slowRoots, { traceId: span.traceId, durationMs: span.durationMs }, slowestLimit);
-
-    let state = errorTraces.get(span.traceId);
-    if (error) {
-      if (state === undefined) {
-        state = { errorSpanCount: 0 };
-        errorTraces.set(span.traceId, state);
-      }
-      recordError(state, span);
-    }
-    if (state !== undefined && isRoot) state.root = rootFacts(span, matches);
+    if (span.parentSpanId === '' && matches) keepSlowest(slowRoots, { traceId: span.traceId, durationMs: span.durationMs }, slowestLimit);
+    if (error) errorTraceIds.add(span.traceId);
   };
 
   for (const file of files) {
@@ -136,47 +109,63 @@ export async function buildReport(files: readonly string[], options: ReportOptio
     });
   }
 
-  // Pass 2: spans of the shown traces, and roots of error traces not seen in pass 1.
+  // Pass 2: spans of the slowest traces and --trace; the roots of the error traces, to count and
+  // rank them (only root lines are parsed for that).
   const collected = new Map<string, ReportSpan[]>();
   for (const slow of slowRoots) collected.set(slow.traceId, []);
   if (options.traceId !== undefined) collected.set(options.traceId, []);
-  const unresolved = new Set(Array.from(errorTraces).filter(([, state]) => state.root?.isRoot !== true).map(([traceId]) => traceId));
-  let listedErrors = unresolved.size === 0 ? rankErrorTraces(errorTraces, errorLimit) : undefined;
-  for (const listed of listedErrors?.traces ?? []) collected.set(listed.traceId, []);
-
-  if (collected.size > 0 || unresolved.size > 0) {
+  const ranking = new ErrorTraceRanking(errorLimit);
+  if (collected.size > 0 || errorTraceIds.size > 0) {
     for (const file of files) {
       await forEachLine(file, (line) => {
         const traceId = peekTraceId(line);
         if (traceId === undefined) return;
         const spans = collected.get(traceId);
-        const resolving = unresolved.has(traceId);
-        if (spans === undefined && !resolving) return;
+        const mayBeErrorRoot = errorTraceIds.has(traceId) && line.includes(ROOT_MARKER);
+        if (spans === undefined && !mayBeErrorRoot) return;
         const span = parseSpanLine(line);
         if (span === undefined) return;
         spans?.push(toReportSpan(span));
-        if (resolving) resolveRoot(errorTraces.get(traceId)!, span, filters, newestEndMs);
+        if (mayBeErrorRoot && span.parentSpanId === '') {
+          errorTraceIds.delete(traceId);
+          ranking.offer(traceId, traceHead(span, spanMatches(span, filters, newestEndMs)));
+        }
       });
     }
   }
 
-  // Pass 3: only when the error ranking had to wait for pass 2.
-  if (listedErrors === undefined) {
-    listedErrors = rankErrorTraces(errorTraces, errorLimit);
-    const missing = new Map<string, ReportSpan[]>();
-    for (const listed of listedErrors.traces) if (!collected.has(listed.traceId)) missing.set(listed.traceId, []);
-    if (missing.size > 0) {
-      for (const file of files) {
-        await forEachLine(file, (line) => {
-          const traceId = peekTraceId(line);
-          const spans = traceId === undefined ? undefined : missing.get(traceId);
-          if (spans === undefined) return;
-          const span = parseSpanLine(line);
-          if (span !== undefined) spans.push(toReportSpan(span));
-        });
-      }
-      for (const [traceId, spans] of missing) collected.set(traceId, spans);
+  // Error traces whose root is not in the input (a file not given, a lost batch): their earliest
+  // span stands in. Rare, so one more read only when there are some.
+  if (errorTraceIds.size > 0) {
+    const earliest = new Map<string, TraceHead>();
+    for (const file of files) {
+      await forEachLine(file, (line) => {
+        const traceId = peekTraceId(line);
+        if (traceId === undefined || !errorTraceIds.has(traceId)) return;
+        const span = parseSpanLine(line);
+        const known = earliest.get(traceId);
+        if (span !== undefined && (known === undefined || compareNanos(span.startTimeUnixNano, known.startTimeUnixNano) < 0)) {
+          earliest.set(traceId, traceHead(span, spanMatches(span, filters, newestEndMs)));
+        }
+      });
     }
+    for (const [traceId, head] of earliest) ranking.offer(traceId, head);
+  }
+
+  // Pass 3: the spans of the listed error traces that pass 2 did not already collect.
+  const missing = new Map<string, ReportSpan[]>();
+  for (const { traceId } of ranking.newest) if (!collected.has(traceId)) missing.set(traceId, []);
+  if (missing.size > 0) {
+    for (const file of files) {
+      await forEachLine(file, (line) => {
+        const traceId = peekTraceId(line);
+        const spans = traceId === undefined ? undefined : missing.get(traceId);
+        if (spans === undefined) return;
+        const span = parseSpanLine(line);
+        if (span !== undefined) spans.push(toReportSpan(span));
+      });
+    }
+    for (const [traceId, spans] of missing) collected.set(traceId, spans);
   }
 
   const tree = (traceId: string) => buildTraceTree(traceId, collected.get(traceId) ?? []);
@@ -189,15 +178,21 @@ export async function buildReport(files: readonly string[], options: ReportOptio
     input,
     filters,
     latency: summarizeOperations(operations),
-    errors: { total: listedErrors.total, traces: listedErrors.traces },
+    errors: {
+      total: ranking.total,
+      traces: ranking.newest.map(({ traceId, head }) => describeErrorTrace(traceId, head, collected.get(traceId) ?? [])),
+    },
     graph: { services: Array.from(services).sort(), edges },
     slowest: slowRoots.map((slow) => tree(slow.traceId)),
-    errorTraces: listedErrors.traces.map((listed) => tree(listed.traceId)),
+    errorTraces: ranking.newest.map(({ traceId }) => tree(traceId)),
   };
   if (options.traceId !== undefined && (collected.get(options.traceId)?.length ?? 0) > 0) report.trace = tree(options.traceId);
   if (readFailures.length > 0) report.readFailures = readFailures;
   return report;
 }
+
+/** Every root line has this (values inside attributes are escaped, so they cannot fake it). */
+const ROOT_MARKER = '"parentSpanId":""';
 
 function recordLatency(operations: Map<string, OperationStats>, service: string, operation: string, durationMs: number, error: boolean): void {
   const key = `${service}\u0000${operation}`;
@@ -235,58 +230,66 @@ export function keepSlowest(slowest: SlowRoot[], candidate: SlowRoot, limit: num
   if (slowest.length > limit) slowest.pop();
 }
 
-function recordError(state: ErrorTraceState, span: JsonSpan): void {
-  state.errorSpanCount++;
-  const exception = firstExceptionOf(span);
-  // The earliest exception is usually the one thrown deepest: the cause, not a re-wrap.
-  if (exception !== undefined && (state.exceptionTime === undefined || compareNanos(exception.timeUnixNano, state.exceptionTime) < 0)) {
-    state.exceptionTime = exception.timeUnixNano;
-    state.exceptionType = exception.type;
-    state.exceptionMessage = exception.message;
-  }
-  if (state.statusMessage === undefined && span.status.code === 'ERROR' && span.status.message) state.statusMessage = span.status.message;
+/** What the error list shows of a trace's root (or, lacking one, its earliest span). */
+export interface TraceHead {
+  startTimeUnixNano: string;
+  service: string;
+  operation: string;
+  statusCode?: number;
+  matches: boolean;
 }
 
-function rootFacts(span: JsonSpan, matches: boolean): RootFacts {
-  return {
-    isRoot: span.parentSpanId === '',
-    startTimeUnixNano: span.startTimeUnixNano,
-    service: serviceOf(span),
-    operation: operationOf(span),
-    statusCode: statusCodeOf(span),
-    matches,
+function traceHead(span: JsonSpan, matches: boolean): TraceHead {
+  return { startTimeUnixNano: span.startTimeUnixNano, service: serviceOf(span), operation: operationOf(span), statusCode: statusCodeOf(span), matches };
+}
+
+/** Counts the error traces whose root matches the filters and keeps only the newest `limit`. */
+export class ErrorTraceRanking {
+  total = 0;
+  /** Newest first. */
+  readonly newest: { traceId: string; head: TraceHead }[] = [];
+
+  constructor(private readonly _limit: number) {}
+
+  offer(traceId: string, head: TraceHead): void {
+    if (!head.matches) return;
+    this.total++;
+    const newerThan = (kept: { traceId: string; head: TraceHead }) =>
+      compareNanos(head.startTimeUnixNano, kept.head.startTimeUnixNano) > 0 ||
+      (compareNanos(head.startTimeUnixNano, kept.head.startTimeUnixNano) === 0 && traceId < kept.traceId);
+    let index = this.newest.findIndex(newerThan);
+    if (index === -1) index = this.newest.length;
+    if (index >= this._limit) return;
+    this.newest.splice(index, 0, { traceId, head });
+    if (this.newest.length > this._limit) this.newest.pop();
+  }
+}
+
+/**
+ * One row of the error list, from the trace's collected spans: the earliest exception (usually
+ * the one thrown deepest: the cause, not a re-wrap), else the first error status message.
+ */
+export function describeErrorTrace(traceId: string, head: TraceHead, spans: readonly ReportSpan[]): ErrorTrace {
+  const listed: ErrorTrace = {
+    traceId,
+    startTimeUnixNano: head.startTimeUnixNano,
+    service: head.service,
+    operation: head.operation,
+    errorSpanCount: 0,
   };
-}
-
-/** Pass 2 for an error trace without a known root: the root, else the earliest span stands in. */
-function resolveRoot(state: ErrorTraceState, span: JsonSpan, filters: ReportFilters, newestEndMs: number): void {
-  if (state.root?.isRoot === true) return;
-  if (span.parentSpanId === '' || state.root === undefined || compareNanos(span.startTimeUnixNano, state.root.startTimeUnixNano) < 0) {
-    state.root = rootFacts(span, spanMatches(span, filters, newestEndMs));
+  if (head.statusCode !== undefined) listed.statusCode = head.statusCode;
+  let exception: ReturnType<typeof firstExceptionOf>;
+  let statusMessage: string | undefined;
+  const byStart = [...spans].sort((a, b) => compareNanos(a.startTimeUnixNano, b.startTimeUnixNano));
+  for (const span of byStart) {
+    if (!isErrorSpan(span)) continue;
+    listed.errorSpanCount++;
+    const candidate = firstExceptionOf(span);
+    if (candidate !== undefined && (exception === undefined || compareNanos(candidate.timeUnixNano, exception.timeUnixNano) < 0)) exception = candidate;
+    if (statusMessage === undefined && span.status.code === 'ERROR' && span.status.message) statusMessage = span.status.message;
   }
-}
-
-/** The error traces whose root matches the filters, newest first: `limit` listed, all counted. */
-export function rankErrorTraces(errorTraces: Map<string, ErrorTraceState>, limit: number): { total: number; traces: ErrorTrace[] } {
-  let total = 0;
-  const newest: ErrorTrace[] = [];
-  for (const [traceId, state] of errorTraces) {
-    const root = state.root;
-    if (root === undefined || !root.matches) continue;
-    total++;
-    const listed: ErrorTrace = {
-      traceId,
-      startTimeUnixNano: root.startTimeUnixNano,
-      service: root.service,
-      operation: root.operation,
-      errorSpanCount: state.errorSpanCount,
-    };
-    if (root.statusCode !== undefined) listed.statusCode = root.statusCode;
-    if (state.exceptionType !== undefined) listed.exceptionType = state.exceptionType;
-    const message = state.exceptionMessage ?? state.statusMessage;
-    if (message !== undefined) listed.exceptionMessage = message;
-    newest.push(listed);
-  }
-  newest.sort((a, b) => compareNanos(b.startTimeUnixNano, a.startTimeUnixNano) || a.traceId.localeCompare(b.traceId));
-  return { total, traces: newest.slice(0, Math.max(0, limit)) };
+  if (exception?.type !== undefined) listed.exceptionType = exception.type;
+  const message = exception?.message ?? statusMessage;
+  if (message !== undefined) listed.exceptionMessage = message;
+  return listed;
 }

@@ -28,7 +28,8 @@ export interface LineReadResult {
  * million lines the per-line promise of an iterator is the slowest part of the read.
  */
 export async function forEachLine(file: string, onLine: (line: string) => void): Promise<LineReadResult> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  // 64 KiB reads: as fast as 1 MiB ones here, and each chunk's string and line slices die young.
+  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
   const stream: Readable = isGzipFile(file) ? raw.pipe(createGunzip()) : raw;
   // A gunzip error does not reach the file stream; close it ourselves.
   stream.on('error', () => raw.destroy());

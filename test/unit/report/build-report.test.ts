@@ -118,6 +118,30 @@ describe('buildReport', () => {
     expect(report.errors.traces[0]).to.include({ service: 'web', operation: '/orders/:id', statusCode: 502 });
   });
 
+  it('an error trace whose root is not in the input is listed by its earliest span', async () => {
+    const requests = [request(1, { startMs: 0, webMs: 5, apiMs: 2, apiError: true }), request(2, { startMs: 10, webMs: 5, apiMs: 2, apiError: true })];
+    const { web, api } = twoServices(requests);
+    // Only api's file: trace 1's and 2's roots (web) are missing.
+    const report = await buildReport([api], { errorLimit: 1 });
+    expect(report.errors.total).to.equal(2);
+    expect(report.errors.traces).to.have.length(1);
+    expect(report.errors.traces[0]).to.deep.include({ traceId: traceIdOf(2), service: 'api', operation: '/items/:id', statusCode: 500, errorSpanCount: 1 });
+    expect(report.errorTraces[0].spans).to.have.length(1);
+    // With both files the root is found again.
+    expect((await buildReport([api, web])).errors.traces[0]).to.include({ service: 'web', statusCode: 502 });
+  });
+
+  it('takes the earliest exception of a trace, not the first in file order', async () => {
+    const traceId = traceIdOf(5);
+    const file = dir.write('two-exceptions.jsonl', [
+      lineOf({ traceId, spanId: spanIdOf(2), parentSpanId: spanIdOf(1), service: 'web', startMs: 5, exception: { type: 'WrapError', message: 'wrapped', atMs: 9 } }),
+      lineOf({ traceId, spanId: spanIdOf(3), parentSpanId: spanIdOf(2), service: 'web', startMs: 6, exception: { type: 'TypeError', message: 'the cause', atMs: 7 } }),
+      lineOf({ traceId, spanId: spanIdOf(1), service: 'web', kind: 'SERVER', route: '/x', startMs: 0, durationMs: 10 }),
+    ]);
+    const [listed] = (await buildReport([file])).errors.traces;
+    expect(listed).to.include({ exceptionType: 'TypeError', exceptionMessage: 'the cause', errorSpanCount: 2 });
+  });
+
   it('falls back to the status message when no exception was recorded', async () => {
     const file = dir.write('status.jsonl', [
       lineOf({ traceId: traceIdOf(9), spanId: spanIdOf(1), service: 'web', kind: 'SERVER', route: '/x', error: true, statusMessage: 'upstream timeout' }),
