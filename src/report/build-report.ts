@@ -53,7 +53,8 @@ interface SlowRoot {
 }
 
 export async function buildReport(files: readonly string[], options: ReportOptions = {}): Promise<BuiltReport> {
-  const filters: ReportFilters = { ...options.filters };
+  // Only the filters that are set: the JSON and HTML show exactly what was asked.
+  const filters = Object.fromEntries(Object.entries(options.filters ?? {}).filter(([, value]) => value !== undefined)) as ReportFilters;
   const errorLimit = options.errorLimit ?? DEFAULT_ERROR_LIMIT;
   const slowestLimit = options.slowestLimit ?? DEFAULT_SLOWEST_LIMIT;
   const readFailures: string[] = [];
