@@ -33,7 +33,7 @@ const HANDOFF_DELAY_MS = 200;
 const EXPORT_WORKER_YOUNG_GENERATION_MB = 48;
 
 export class WorkerSpanProcessor implements SpanProcessor {
-  private readonly _worker: Worker;
+  private _worker: Worker | undefined;
   private readonly _flushSignal: Int32Array;
   private readonly _pendingFlushes = new Map<number, () => void>();
   private _buffer: SpanRecord[] = [];
@@ -48,10 +48,35 @@ export class WorkerSpanProcessor implements SpanProcessor {
     private readonly _config: AgentConfig,
     private readonly _logger: AgentLogger,
   ) {
-    const flushSignal = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * FLUSH_SIGNAL_SLOTS);
-    this._flushSignal = new Int32Array(flushSignal);
-    const workerData: ExportWorkerData = { otelAgentExportWorker: true, config: _config, processAttributes: processResourceAttributes(), appRoot: findAppRoot(), flushSignal };
-    this._worker = new Worker(path.join(__dirname, 'export-worker.js'), {
+    this._flushSignal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * FLUSH_SIGNAL_SLOTS));
+    // The worker starts on the first timer turn, after the app's main module has run, not during the
+    // preload: started here it cost the app ~60 ms of time-to-listening (bench startup, 2 cores),
+    // started a tick later it cost nothing measurable. Anything that needs it sooner (a hand-off, a
+    // flush at exit) starts it on the spot.
+    setTimeout(() => this._startedWorker(), 0).unref();
+  }
+
+  /** The export worker, started on first use; undefined once it could not start (spans are then dropped). */
+  private _startedWorker(): Worker | undefined {
+    if (this._worker !== undefined || this._isShutDown) return this._worker;
+    try {
+      this._worker = this._startWorker();
+    } catch (err) {
+      this._isShutDown = true;
+      this._logger.error(`cannot start the export worker (${err instanceof Error ? err.message : String(err)}); spans are not exported, your application continues`);
+    }
+    return this._worker;
+  }
+
+  private _startWorker(): Worker {
+    const workerData: ExportWorkerData = {
+      otelAgentExportWorker: true,
+      config: this._config,
+      processAttributes: processResourceAttributes(),
+      appRoot: findAppRoot(),
+      flushSignal: this._flushSignal.buffer as SharedArrayBuffer,
+    };
+    const worker = new Worker(path.join(__dirname, 'export-worker.js'), {
       workerData,
       // No preloads (-r, --import) and no inspector flags: the worker must never instrument itself.
       execArgv: [],
@@ -63,19 +88,20 @@ export class WorkerSpanProcessor implements SpanProcessor {
       stdout: false,
       stderr: false,
     });
-    this._worker.on('message', (message: FromExportWorker) => {
+    worker.on('message', (message: FromExportWorker) => {
       if (message.type === 'flushed') {
         this._pendingFlushes.get(message.id)?.();
         this._pendingFlushes.delete(message.id);
       }
     });
-    this._worker.on('error', (err) => {
+    worker.on('error', (err) => {
       this._isShutDown = true;
       this._logger.error(`the export worker failed (${err.message}); spans are no longer exported, your application continues`);
     });
     // The worker must never keep the app alive; exit paths wait for it explicitly instead.
     // (After adding listeners: a 'message' listener re-references the worker's port.)
-    this._worker.unref();
+    worker.unref();
+    return worker;
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -131,7 +157,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
     return this._flushAsync('shutdown').finally(() => {
       this.reportDroppedSpans();
       this._isShutDown = true;
-      void this._worker.terminate();
+      void this._worker?.terminate();
     });
   }
 
@@ -146,6 +172,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
     const id = this._nextFlushId++;
     const deadline = Date.now() + timeoutMs;
     this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: true, shutdown: false, timeoutMs, deadline });
+    if (this._worker === undefined) return false; // it could not start: nothing will answer
     for (;;) {
       const done = Atomics.load(this._flushSignal, FLUSHED_ID_SLOT);
       if (done >= id) return Atomics.load(this._flushSignal, TIMED_OUT_ID_SLOT) < id;
@@ -193,7 +220,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   private _post(message: ToExportWorker): void {
     try {
-      this._worker.postMessage(message);
+      this._startedWorker()?.postMessage(message);
     } catch (err) {
       // A span attribute that cannot be cloned (e.g. set through an unchecked cast) must not lose the batch.
       reportInternalError('span hand-off', err);
