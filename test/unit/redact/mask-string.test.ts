@@ -175,3 +175,24 @@ describe('redact: maskString', () => {
     );
   });
 });
+
+describe('maskString remembers recent results (worker hot path)', () => {
+  it('answers a repeated value with the same masked text, also after the memo was cleared by many others', () => {
+    const { policy: fresh } = compileMaskingPolicy();
+    const value = 'lookup for alice@example.com from 415-555-1234';
+    const first = fresh.maskString(value);
+    expect(first).to.equal('lookup for a***@example.com from ***-***-1234');
+    expect(fresh.maskString(value)).to.equal(first);
+    // More distinct values than the memo holds: it is cleared, and answers stay right afterwards.
+    for (let i = 0; i < 10_000; i++) expect(fresh.maskString(`user${i}@example.com`)).to.equal(`u***@example.com`);
+    expect(fresh.maskString(value)).to.equal(first);
+    expect(fresh.maskString('user9999@example.com')).to.equal('u***@example.com');
+  });
+
+  it('is per policy: a policy with a user pattern does not see another policy\'s results', () => {
+    const { policy: plain } = compileMaskingPolicy();
+    const { policy: withPattern } = compileMaskingPolicy({ extraPatterns: ['ORDER-\\d{6}'] });
+    expect(plain.maskString('ORDER-123456')).to.equal('ORDER-123456');
+    expect(withPattern.maskString('ORDER-123456')).to.not.include('123456');
+  });
+});
