@@ -7,10 +7,12 @@ const http = require('node:http');
  * One bounded autocannon run. Returns autocannon's req/s mean and latency p50/p99 (ms; autocannon's
  * histogram has 1 ms resolution) plus an exact p50/p99 from each response's hrtime duration.
  */
-function runLoad({ url, path, paths, connections, durationSec }) {
+function runLoad({ url, path, paths, connections, durationSec, overallRate }) {
   return new Promise((resolve, reject) => {
     const durations = [];
     const opts = { url, connections, duration: durationSec, pipelining: 1 };
+    // Open loop: a fixed request rate, so latency is one request's own cost and not queueing.
+    if (overallRate) opts.overallRate = overallRate;
     if (paths) opts.requests = paths.map((p) => ({ method: 'GET', path: p }));
     else opts.url = url + path;
     // Hard bound: autocannon stops itself after `duration`; never wait more than duration + 15 s.
