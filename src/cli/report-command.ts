@@ -5,7 +5,6 @@
  */
 import { statSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import type { Report } from '../report/model';
 import { buildReport, DEFAULT_ERROR_LIMIT, DEFAULT_SLOWEST_LIMIT } from '../report/build-report';
 import { parseDuration } from '../report/filters';
 import { renderText, renderTraceText } from '../report/render-text';
@@ -161,11 +160,8 @@ async function runReport(parsed: ReportArgs, io: CliIo): Promise<number> {
   if (report.input.badLines > 0) io.stderr(`otel-agent report: ${report.input.badLines} line(s) were not spans and were skipped\n`);
 
   if (parsed.html !== undefined) {
-    const renderHtml = loadHtmlRenderer();
-    if (renderHtml === undefined) {
-      io.stderr('otel-agent report: --html is not available in this build (src/report/html is missing)\n');
-      return 1;
-    }
+    // Required on demand: the HTML page is the biggest renderer and most runs never ask for it.
+    const { renderHtml } = require('../report/html') as typeof import('../report/html');
     writeFileSync(path.resolve(io.cwd, parsed.html), renderHtml(report));
   }
 
@@ -182,14 +178,4 @@ async function runReport(parsed: ReportArgs, io: CliIo): Promise<number> {
     io.stdout(renderText(report));
   }
   return exitCode;
-}
-
-/** Required on demand: the HTML page is the biggest renderer and most runs never ask for it. */
-function loadHtmlRenderer(): ((report: Report) => string) | undefined {
-  try {
-    return (require('../report/html') as { renderHtml: (report: Report) => string }).renderHtml;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('report/html')) return undefined;
-    throw error;
-  }
 }
