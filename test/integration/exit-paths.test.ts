@@ -3,7 +3,7 @@
  * same exit code or signal, same app output.
  */
 import { expect } from 'chai';
-import { startApp } from '../helpers/app-process';
+import { runApp, startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { fixture } from '../helpers/paths';
 import { startOtlpGrpcReceiver } from '../helpers/receivers';
@@ -78,6 +78,21 @@ describe('exit paths (integration)', function () {
       expect(clientSpans, `spans received: ${receiver.spans.map((s) => s.name).join(', ')}`).to.have.length(1);
     });
   }
+});
+
+describe('exit before the export worker has started (integration)', function () {
+  this.timeout(60_000);
+
+  it('a span ended and process.exit(3) in the main module\'s first tick: exit code 3 and the span arrives', async () => {
+    const receiver = await startOtlpGrpcReceiver();
+    try {
+      const exit = await runApp(fixture('sync-exit-app.js'), { env: { TRACING_EXPORTER: 'otlp', TRACING_ENDPOINT: receiver.url } });
+      expect({ code: exit.code, signal: exit.signal }, exit.stderr).to.deep.equal({ code: 3, signal: null });
+      expect(receiver.spans.map((span) => span.name)).to.deep.equal(['ended before the first event-loop turn']);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
 
 describe('a dead collector never keeps the app alive (integration)', function () {
