@@ -14,6 +14,7 @@
  * for edges with errors), `.waterfall` (one per trace), `.waterfall .bar`, `.bar.error`.
  */
 import type { ErrorTrace, OperationLatency, Report, ReportSpan, ServiceEdge, TraceTree } from './model';
+import { orderTree } from './trace-tree';
 
 export function renderHtml(report: Report): string {
   const traces = tracesToDraw(report);
@@ -301,49 +302,17 @@ export interface WaterfallRow {
   offsetMs: number;
 }
 
-/**
- * Orders a trace's spans as a tree. Spans whose parent is not in the trace (the root, or orphans whose
- * parent was lost) start a tree of their own; a visited set guards against parent cycles in bad input.
- */
+/** The trace's spans in tree order (orderTree), each with its offset from the trace's first start. */
 export function waterfallRows(trace: TraceTree): WaterfallRow[] {
   const starts = trace.spans.map((span) => parseNanos(span.startTimeUnixNano));
   const traceStart = starts.reduce<bigint | undefined>((min, start) => (start !== undefined && (min === undefined || start < min) ? start : min), undefined);
-  const ids = new Set(trace.spans.map((span) => span.spanId));
-  const children = new Map<string, number[]>();
-  const roots: number[] = [];
-  trace.spans.forEach((span, index) => {
-    if (span.parentSpanId === '' || !ids.has(span.parentSpanId) || span.parentSpanId === span.spanId) {
-      roots.push(index);
-    } else {
-      const siblings = children.get(span.parentSpanId) ?? [];
-      siblings.push(index);
-      children.set(span.parentSpanId, siblings);
-    }
-  });
-  // Start times often have millisecond resolution, so siblings tie: then the one that ended first
-  // (an express middleware before the request handler that follows it) goes first.
-  const byStart = (a: number, b: number) => {
-    const sa = starts[a] ?? 0n;
-    const sb = starts[b] ?? 0n;
-    if (sa !== sb) return sa < sb ? -1 : 1;
-    const da = trace.spans[a]!.durationMs;
-    const db = trace.spans[b]!.durationMs;
-    return da !== db ? da - db : a - b;
-  };
-  const rows: WaterfallRow[] = [];
-  const visited = new Set<number>();
-  const visit = (index: number, depth: number) => {
-    if (visited.has(index)) return;
-    visited.add(index);
+  const indexOf = new Map(trace.spans.map((span, index) => [span, index]));
+  return orderTree(trace.spans).map(({ span, depth }) => {
+    const index = indexOf.get(span)!;
     const start = starts[index];
     const offsetMs = start !== undefined && traceStart !== undefined ? Number(start - traceStart) / 1e6 : 0;
-    rows.push({ span: trace.spans[index]!, index, depth, offsetMs });
-    for (const child of (children.get(trace.spans[index]!.spanId) ?? []).sort(byStart)) visit(child, depth + 1);
-  };
-  roots.sort(byStart).forEach((root) => visit(root, 0));
-  // Spans only reachable through a cycle of parents: still drawn, at the top level.
-  trace.spans.forEach((_, index) => visit(index, 0));
-  return rows;
+    return { span, index, depth, offsetMs };
+  });
 }
 
 export function spanHasError(span: ReportSpan): boolean {

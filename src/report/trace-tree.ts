@@ -8,8 +8,13 @@ export interface TreeLine {
   depth: number;
 }
 
+/**
+ * Siblings by start time. Start times have millisecond resolution (sdk-trace starts a span at
+ * Date.now()), so siblings often tie: then the one that ended first (an express middleware before
+ * the request handler that follows it) goes first.
+ */
 function byStart(a: ReportSpan, b: ReportSpan): number {
-  return compareNanos(a.startTimeUnixNano, b.startTimeUnixNano) || a.spanId.localeCompare(b.spanId);
+  return compareNanos(a.startTimeUnixNano, b.startTimeUnixNano) || a.durationMs - b.durationMs || a.spanId.localeCompare(b.spanId);
 }
 
 /**

@@ -17,6 +17,15 @@ describe('report trace trees', () => {
     expect(orderTree(spans).map((line) => `${line.depth}:${line.span.spanId}`)).to.deep.equal(['0:root', '1:c1', '2:g1', '1:c2']);
   });
 
+  it('siblings that start in the same millisecond: the one that ended first comes first', () => {
+    const spans = [
+      span({ spanId: 'root', startMs: 0, durationMs: 10, kind: 'SERVER', route: '/a' }),
+      span({ spanId: 'handler', parentSpanId: 'root', startMs: 1, durationMs: 8 }),
+      span({ spanId: 'middleware', parentSpanId: 'root', startMs: 1, durationMs: 0.1 }),
+    ];
+    expect(orderTree(spans).map((line) => line.span.spanId)).to.deep.equal(['root', 'middleware', 'handler']);
+  });
+
   it('a span whose parent is missing becomes a root instead of disappearing', () => {
     const spans = [
       span({ spanId: 'root', startMs: 0 }),
