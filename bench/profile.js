@@ -10,8 +10,9 @@
  *                         [--agent-register=PATH]
  *   node bench/profile.js --summarize=FILE.cpuprofile [--top=15]
  *
- * Profiles go to .tmp/cpuprof/<time>/ (git-ignored). The export worker's own profile is not written
- * (Node stops it at exit); its CPU shows in `npm run bench` as "CPU µs/req" minus "main thr".
+ * Profiles go to .tmp/cpuprof/<time>/ (git-ignored). For agent variants the export worker is profiled
+ * too (bench/lib/profile-worker.js, preloaded before the agent, adds --cpu-prof to its execArgv) and
+ * summarized over the same load window.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -96,10 +97,11 @@ function summarize(file, top, window = {}, title = '') {
 async function profileVariant(v, { routePath, duration, dir, upstreamUrl }) {
   const vdir = path.join(dir, v.id);
   fs.mkdirSync(vdir, { recursive: true });
+  const workerPreload = v.agent ? ['-r', path.join(__dirname, 'lib', 'profile-worker.js')] : [];
   const app = await spawnListening({
     script: path.join(__dirname, 'apps', 'express-app.js'),
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${vdir}`, ...v.nodeArgs],
-    env: { ...v.env, BENCH_EXIT_ON_SIGTERM: '1', BENCH_UPSTREAM_URL: upstreamUrl },
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${vdir}`, ...workerPreload, ...v.nodeArgs],
+    env: { ...v.env, BENCH_EXIT_ON_SIGTERM: '1', BENCH_UPSTREAM_URL: upstreamUrl, ...(v.agent ? { BENCH_WORKER_PROF_DIR: vdir } : {}) },
     timeoutMs: 30_000,
   });
   const base = `http://127.0.0.1:${app.fields[0]}`;
@@ -112,8 +114,9 @@ async function profileVariant(v, { routePath, duration, dir, upstreamUrl }) {
   await sleep(300);
   // The main thread's file has thread id 0: CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile
   const main = fs.readdirSync(vdir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  const worker = fs.readdirSync(vdir).find((f) => /\.\d+\.[1-9]\d*\.\d+\.cpuprofile$/.test(f));
   console.log(`${v.label}: ${res.rps.toFixed(0)} req/s, exact p50 ${res.exactP50.toFixed(2)} ms, ${res.total} requests`);
-  return { v, file: main && path.join(vdir, main), fromMs, toMs, listenMs: app.ms, requests: res.total };
+  return { v, file: main && path.join(vdir, main), workerFile: worker && path.join(vdir, worker), fromMs, toMs, listenMs: app.ms, requests: res.total };
 }
 
 async function profileRun() {
@@ -150,6 +153,15 @@ async function profileRun() {
   // Windows are measured from spawn; the profile starts a little after spawn, so they are approximate.
   console.log(`\n${summarize(t.file, top, { fromMs: t.fromMs, toMs: t.toMs }, `[${t.v.label}: main thread under load] `)}`);
   console.log(`\n${summarize(t.file, top, { fromMs: 0, toMs: t.listenMs }, `[${t.v.label}: main thread, spawn -> listening] `)}`);
+  if (t.workerFile) {
+    // Both profiles' startTime come from the same monotonic clock: shift the load window onto the worker's.
+    const startOf = (file) => JSON.parse(fs.readFileSync(file, 'utf8')).startTime;
+    const shiftMs = (startOf(t.file) - startOf(t.workerFile)) / 1000;
+    const window = { fromMs: t.fromMs + shiftMs, toMs: t.toMs + shiftMs };
+    console.log(`\n${summarize(t.workerFile, top, window, `[${t.v.label}: export worker under load] `)}`);
+    const w = selfTimes(t.workerFile, window);
+    console.log(`export worker: ${(w.busy / t.requests).toFixed(1)} µs of CPU per request under load`);
+  }
 
   const b = baseline && runs[0];
   if (b && b.file) {
