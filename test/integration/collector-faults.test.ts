@@ -6,12 +6,12 @@
  * exit, recovers without a restart, and shuts down within its budget even with a dead collector.
  */
 import { expect } from 'chai';
-import * as net from 'net';
 import { startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { fixture, REGISTER } from '../helpers/paths';
 import { startOtlpGrpcReceiver, startOtlpHttpReceiver } from '../helpers/receivers';
 import type { Receiver, ReceiverBehaviour } from '../helpers/receivers';
+import { refusedPort } from '../helpers/refused-port';
 
 // autocannon ships no types; this is the part of its result we read.
 interface LoadResult {
@@ -44,15 +44,6 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
 
 async function rss(port: number): Promise<number> {
   return (JSON.parse((await get(port, '/__rss')).body) as { rss: number }).rss;
-}
-
-/** A port with nothing listening on it (connections are refused). */
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 interface RunResult {

@@ -9,14 +9,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { loadConfig } from '../../../src/config/load-config';
 import { createLogger } from '../../../src/logger';
 import { WorkerSpanProcessor } from '../../../src/sdk/worker-span-processor';
-
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { refusedPort } from '../../helpers/refused-port';
 
 describe('WorkerSpanProcessor dropped-span accounting (real worker)', function () {
   this.timeout(20_000);
