@@ -5,35 +5,37 @@
  * `Server-Timing: trace;desc=00-<trace-id>-<span-id>-<flags>` header on every response.
  *
  * Approach: every framework (express 4/5, raw node:http, ...) ends in http.ServerResponse's writeHead,
- * write and end, so those (and flushHeaders) are wrapped on ServerResponse.prototype. A response is a
- * candidate when its status is >= the threshold (not 1xx/204/304, not HEAD), its Content-Type is UTF-8
- * JSON and its Content-Encoding is identity.
+ * write and end, so those are wrapped on ServerResponse.prototype. A response is a candidate when its
+ * status is >= the threshold (not 1xx/204/304, not HEAD), its Content-Type is UTF-8 JSON and its
+ * Content-Encoding is identity. The agent never holds a header back and never imitates response state:
+ * every header call reaches Node when the app (or a middleware) makes it, so `headersSent`, `_header`,
+ * `getHeader(s)`, `statusCode` and events are Node's own. Only body bytes of a candidate are held.
  * - end(body) with no header stored yet (express res.json/res.send): the body is rewritten and a
  *   Content-Length the app set is corrected with setHeader() before the original end() runs.
- * - writeHead(): Node serializes the header block at once (lib/_http_server.js writeHead ->
- *   _storeHeader), so a candidate's writeHead is held back until end() and replayed then, with the new
- *   Content-Length when it had one (no Content-Length: Node keeps chunked framing).
- * - write(): a candidate's chunks are held up to MAX_REWRITE_BYTES and sent as one rewritten chunk at
- *   end(). Past the cap, or when a chunk is not a JSON-able string/buffer, the held writeHead and chunks
- *   are replayed unchanged, in order, and everything after passes through.
+ * - A candidate whose header is committed before its body (writeHead(), or the implicit header of a
+ *   write(), flushHeaders(), or a middleware's `_implicitHeader()` as express-session and compression
+ *   call it): writeHead goes to Node at once and its body chunks are held up to MAX_REWRITE_BYTES, then
+ *   sent rewritten at end(). Without a Content-Length Node frames the body itself (chunked), so a longer
+ *   body fits; with one, the Content-Length line of the header Node stored is corrected at end(), while
+ *   that header is still unsent (see correctStoredLength). Past the cap, or for a chunk that is not a
+ *   string/buffer, the held chunks are written unchanged, in order, and everything after passes through.
  * Anything that is not a JSON object (arrays, scalars, invalid JSON), already has the field, or does
- * not fit passes through: the original calls are replayed with the original arguments, so the bytes
- * are the app's. While a call is held, `res.headersSent` reads true, and setHeader/appendHeader/
- * removeHeader/setHeaders/flushHeaders/writeHead first release the held calls, so they throw or act
- * exactly as they would have. Our own logic runs in try/catch: on an internal error the held calls are
- * released and the original call proceeds with its original arguments (reported once per site).
+ * not fit passes through: held chunks are replayed with their original arguments, so the bytes are the
+ * app's. Our own logic runs in try/catch: on an internal error the held chunks are released and the
+ * original call proceeds with its original arguments (reported once per site).
  * The hot path (status below the threshold, no response header) costs two tests per call: the status
  * and a property lookup for this response's state.
  *
  * Limitations:
- * - While writeHead is held, getHeader()/getHeaders() do not show the headers passed to writeHead.
- * - A held JSON error response (<= 64 KiB) reaches the socket at end(), not at its first write():
- *   an app that writes a JSON error status early and ends much later (long poll) sends headers late
- *   unless it calls flushHeaders().
+ * - Held body chunks (<= 64 KiB) of a JSON error response reach the socket at end(): an app that writes a
+ *   JSON error early and ends much later (long poll) sends that body late. A header already on the
+ *   socket with a Content-Length (flushHeaders() before the body) cannot grow: that body passes through.
+ * - After a header-committed rewrite, getHeader('content-length') still reads the app's value; the wire
+ *   carries the corrected one.
  * - Callbacks of held write() chunks run on the next tick after being held, not after the socket
  *   flushed them, and never see a later socket error (holding them would deadlock apps that await
  *   each write's callback).
- * - A response destroyed while held sends nothing, where it would have sent its first bytes.
+ * - A response destroyed while chunks are held sends none of them.
  * - A weak ETag that express computed from the original body is left as is.
  * - Http2ServerResponse (http2 compatibility API) and bytes written straight to res.socket are not covered.
  */
@@ -53,7 +55,7 @@ import {
   isPlainTransferEncoding,
   MAX_REWRITE_BYTES,
 } from './error-body-trace-id/json-body';
-import { copyHeadersArg, effectiveHeader, headerArgValues, isValidWriteHead, upsertHeader, withHeaderArg } from './error-body-trace-id/header-args';
+import { effectiveHeader, isValidWriteHead, upsertHeader } from './error-body-trace-id/header-args';
 import type { HeadersArg } from './error-body-trace-id/header-args';
 import { appendExposedHeader, appendServerTiming, EXPOSE_HEADERS, SERVER_TIMING, serverTimingEntry } from './error-body-trace-id/trace-headers';
 
@@ -75,15 +77,8 @@ const SITE = 'error-body-trace-id';
 const ERROR_BODY_FAULT = (process.env.OTEL_AGENT_TEST_FAULTS ?? '').split(',').includes('error-body');
 
 type AnyMethod = (this: ServerResponse, ...args: any[]) => any;
-type PatchedMethod = 'writeHead' | 'write' | 'end' | 'flushHeaders';
-const PATCHED_METHODS: readonly PatchedMethod[] = ['writeHead', 'write', 'end', 'flushHeaders'];
-
-/** A writeHead call held back until end(); `statusCode` is kept as the app passed it. */
-interface HeldWriteHead {
-  statusCode: unknown;
-  reason: string | undefined;
-  headers: HeadersArg | undefined;
-}
+type PatchedMethod = 'writeHead' | 'write' | 'end';
+const PATCHED_METHODS: readonly PatchedMethod[] = ['writeHead', 'write', 'end'];
 
 interface HeldWrite {
   chunk: string | Uint8Array;
@@ -91,22 +86,20 @@ interface HeldWrite {
   bytes: Buffer;
 }
 
-/** A candidate response with something held back: its writeHead, its write() chunks, or both. */
-interface PendingResponse {
-  readonly statusCode: number;
-  readonly head: HeldWriteHead | undefined;
+/** A candidate whose header Node has stored, framed so that a longer body fits; its body chunks are held. */
+interface CollectingResponse {
   readonly writes: HeldWrite[];
   bytes: number;
-  /** Own properties installed on the response while holding (see installShims). */
-  readonly shims: string[];
+  /** The Content-Length the app declared (and we removed), to tell a body that matches it from one that does not. */
+  readonly declaredLength: number | undefined;
 }
 
 /** Decided: everything on this response goes straight to the original methods. */
 const RELEASED = 'released';
-type ResponseState = PendingResponse | typeof RELEASED;
+type ResponseState = CollectingResponse | typeof RELEASED;
 
 const kState = Symbol('otel-agent.errorBodyTraceId');
-type TrackedResponse = ServerResponse & { [kState]?: ResponseState };
+type TrackedResponse = ServerResponse & { [kState]?: ResponseState; _implicitHeader?: () => void };
 
 // Settings read on the hot path. statusMin = Infinity switches the body rewrite off without another test;
 // writeHead passes statuses below writeHeadMin straight through (-Infinity when every response gets a header).
@@ -118,10 +111,9 @@ let addTraceHeaders = false;
 let originalWriteHead: AnyMethod;
 let originalWrite: AnyMethod;
 let originalEnd: AnyMethod;
-let originalFlushHeaders: AnyMethod;
 
-/** Responses currently holding calls, so unpatch() can release them. */
-const pendingResponses = new Set<ServerResponse>();
+/** Responses currently holding chunks, so unpatch() can release them. */
+const collectingResponses = new Set<ServerResponse>();
 
 function stateOf(res: ServerResponse): ResponseState | undefined {
   return (res as TrackedResponse)[kState];
@@ -134,42 +126,34 @@ function setState(res: ServerResponse, state: ResponseState): void {
 // ---------------------------------------------------------------------------------------------------
 // The wrappers
 
-const HELD = Symbol('held');
-
 function writeHeadWithTraceId(this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
   if (statusCode < writeHeadMin && stateOf(this) === undefined) return Reflect.apply(originalWriteHead, this, arguments);
-  const state = stateOf(this);
-  if (state !== undefined && state !== RELEASED) {
-    // A second writeHead, or one after held writes: Node throws ERR_HTTP_HEADERS_SENT; let it, in order.
-    releasePending(this, state);
-    return Reflect.apply(originalWriteHead, this, arguments);
-  }
-  let call: HeldWriteHead | typeof HELD | undefined;
+  let plan: WriteHeadPlan | undefined;
   try {
-    call = prepareWriteHead(this, state, statusCode, reason, headers);
+    plan = planWriteHead(this, statusCode, reason, headers);
   } catch (err) {
     reportInternalError(`${SITE} writeHead`, err);
-    abandonHolding(this);
-    call = undefined;
+    plan = undefined;
   }
-  if (call === HELD) return this;
-  return call === undefined ? Reflect.apply(originalWriteHead, this, arguments) : invokeWriteHead(this, call);
+  if (plan === undefined) return Reflect.apply(originalWriteHead, this, arguments);
+  const result = plan.reason !== undefined ? originalWriteHead.call(this, statusCode, plan.reason, plan.headers) : originalWriteHead.call(this, statusCode, plan.headers);
+  // Node stored the header (it threw otherwise): from here on the body decides.
+  if (plan.collect) startCollecting(this, plan.declaredLength);
+  return result;
 }
 
 function writeWithTraceId(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
   let state = stateOf(this);
   if (state === undefined) {
     if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalWrite, this, arguments);
-    try {
-      state = startHolding(this, undefined, this.statusCode);
-    } catch (err) {
-      reportInternalError(`${SITE} write`, err);
-      abandonHolding(this);
-      state = RELEASED;
-    }
-    if (state === RELEASED) setState(this, RELEASED);
+    // The first write() commits the implicit header; commit it first, as Node's write_() would, so the
+    // writeHead wrapper decides whether this body is collected.
+    if (!commitsImplicitHeader(this, chunk, encoding)) return Reflect.apply(originalWrite, this, arguments);
+    (this as TrackedResponse)._implicitHeader!();
+    state = stateOf(this);
+    if (state === undefined) setState(this, RELEASED);
   }
-  if (state === RELEASED) return Reflect.apply(originalWrite, this, arguments);
+  if (state === undefined || state === RELEASED) return Reflect.apply(originalWrite, this, arguments);
   let held = false;
   try {
     held = holdWrite(this, state, chunk, encoding, callback);
@@ -178,7 +162,7 @@ function writeWithTraceId(this: ServerResponse, chunk: unknown, encoding?: unkno
     held = false;
   }
   if (held) return true;
-  releasePending(this, state);
+  releaseCollected(this, state);
   return Reflect.apply(originalWrite, this, arguments);
 }
 
@@ -197,28 +181,20 @@ function endWithTraceId(this: ServerResponse, chunk?: unknown, encoding?: unknow
     plan = undefined;
   }
   if (plan !== undefined) return applyRewrite(this, state, plan);
-  // Pass through. RELEASED also keeps the writeHead that the original end() calls implicitly from holding.
+  // Pass through. RELEASED also keeps the writeHead that the original end() calls implicitly from collecting.
   if (state === undefined) setState(this, RELEASED);
-  else releasePending(this, state);
+  else releaseCollected(this, state);
   return Reflect.apply(originalEnd, this, arguments);
-}
-
-function flushHeadersWithTraceId(this: ServerResponse): void {
-  const state = stateOf(this);
-  if (state !== undefined && state !== RELEASED) releasePending(this, state);
-  else if (state === undefined && this.statusCode >= statusMin) setState(this, RELEASED); // headers go now: nothing to hold
-  return Reflect.apply(originalFlushHeaders, this, arguments);
 }
 
 const WRAPPERS: Record<PatchedMethod, AnyMethod> = {
   writeHead: writeHeadWithTraceId,
   write: writeWithTraceId,
   end: endWithTraceId,
-  flushHeaders: flushHeadersWithTraceId,
 };
 
 // ---------------------------------------------------------------------------------------------------
-// Deciding and holding
+// Deciding at writeHead
 
 function spanContextOf(res: ServerResponse): SpanContext | undefined {
   // Non-recording (unsampled) spans have valid ids too: the body gets a trace id either way.
@@ -238,33 +214,55 @@ function isCandidate(res: ServerResponse, statusCode: number, headers: HeadersAr
   );
 }
 
-/** Returns HELD, the (edited) call to make now, or undefined for "call the original with the app's arguments". */
-function prepareWriteHead(
-  res: ServerResponse,
-  state: ResponseState | undefined,
-  statusCode: unknown,
-  reason: unknown,
-  headers: unknown,
-): HeldWriteHead | typeof HELD | undefined {
+interface WriteHeadPlan {
+  reason: string | undefined;
+  headers: HeadersArg | undefined;
+  collect: boolean;
+  declaredLength: number | undefined;
+}
+
+/** A Content-Length value as Node would send it, when it is one plain number small enough to rewrite. */
+function rewritableLength(value: unknown): number | undefined {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  if (!/^\d+$/.test(text)) return undefined;
+  const length = Number(text);
+  return length <= MAX_REWRITE_BYTES ? length : undefined;
+}
+
+/**
+ * The writeHead call to make (headers edited for Server-Timing and, for a collected candidate, without
+ * Content-Length), or undefined for "call the original with the app's arguments".
+ */
+function planWriteHead(res: ServerResponse, statusCode: unknown, reason: unknown, headers: unknown): WriteHeadPlan | undefined {
   if (res.headersSent) return undefined; // Node throws ERR_HTTP_HEADERS_SENT
   // writeHead(status[, reason][, headers]): Node takes headers from the 2nd argument when no reason is given.
   const reasonText = typeof reason === 'string' ? reason : undefined;
   const givenHeaders = reasonText !== undefined ? headers : (headers ?? reason);
   if (givenHeaders !== undefined && givenHeaders !== null && typeof givenHeaders !== 'object') return undefined; // Node decides what that means
-  let call: HeldWriteHead | undefined;
+  // Anything Node would reject must throw where the app called it, untouched by us.
+  if (!isValidWriteHead(reasonText, (givenHeaders ?? undefined) as HeadersArg | undefined)) return undefined;
+  let finalHeaders = (givenHeaders ?? undefined) as HeadersArg | undefined;
+  let edited = false;
   if (addTraceHeaders) {
-    const edited = withTraceHeaders(res, (givenHeaders ?? undefined) as HeadersArg | undefined);
-    if (edited !== givenHeaders) call = { statusCode, reason: reasonText, headers: edited };
+    const withTiming = withTraceHeaders(res, finalHeaders);
+    edited = withTiming !== finalHeaders;
+    finalHeaders = withTiming;
   }
   const code = (statusCode as number) | 0;
-  if (state === undefined && code >= statusMin) {
-    const finalHeaders = call ? call.headers : ((givenHeaders ?? undefined) as HeadersArg | undefined);
-    if (isCandidate(res, code, finalHeaders) && isValidWriteHead(reasonText, finalHeaders)) {
-      const held = startHolding(res, { statusCode, reason: reasonText, headers: copyHeadersArg(finalHeaders) }, code);
-      if (held !== RELEASED) return HELD;
-    }
+  // Decided already (end() passing through, or rewriting with no header stored), or no error status.
+  if (stateOf(res) !== undefined || !(code >= statusMin)) return edited ? { reason: reasonText, headers: finalHeaders, collect: false, declaredLength: undefined } : undefined;
+  if (!isCandidate(res, code, finalHeaders)) {
+    setState(res, RELEASED);
+    return edited ? { reason: reasonText, headers: finalHeaders, collect: false, declaredLength: undefined } : undefined;
   }
-  return call;
+  const declared = effectiveHeader(res, finalHeaders, 'content-length');
+  if (declared === undefined) return { reason: reasonText, headers: finalHeaders, collect: true, declaredLength: undefined };
+  const declaredLength = rewritableLength(declared);
+  if (declaredLength === undefined) {
+    setState(res, RELEASED);
+    return edited ? { reason: reasonText, headers: finalHeaders, collect: false, declaredLength: undefined } : undefined;
+  }
+  return { reason: reasonText, headers: finalHeaders, collect: true, declaredLength };
 }
 
 function withTraceHeaders(res: ServerResponse, headers: HeadersArg | undefined): HeadersArg | undefined {
@@ -275,126 +273,52 @@ function withTraceHeaders(res: ServerResponse, headers: HeadersArg | undefined):
   return upsertHeader(res, withTiming, EXPOSE_HEADERS, (current) => appendExposedHeader(current, SERVER_TIMING));
 }
 
-/**
- * Starts holding a candidate response (from writeHead, or from its first write() when the header is
- * implicit); RELEASED when it is no candidate.
- */
-function startHolding(res: ServerResponse, head: HeldWriteHead | undefined, statusCode: number): ResponseState {
-  if (head === undefined && !isCandidate(res, statusCode, undefined)) return RELEASED;
-  const pending: PendingResponse = { statusCode, head, writes: [], bytes: 0, shims: [] };
-  setState(res, pending);
-  if (head !== undefined) res.statusCode = statusCode; // as writeHead would have, for apps and loggers reading it
-  installShims(res, pending);
-  pendingResponses.add(res);
-  res.on('close', forgetClosedResponse);
-  return pending;
+/** Whether a write() would commit the implicit header (Node's write_() accepts the chunk and the stream is open). */
+function commitsImplicitHeader(res: ServerResponse, chunk: unknown, encoding: unknown): boolean {
+  if (typeof (res as TrackedResponse)._implicitHeader !== 'function' || res.writableEnded || res.destroyed) return false;
+  return chunkToBuffer(chunk, typeof encoding === 'function' ? undefined : encoding) !== undefined;
 }
 
-function holdWrite(res: ServerResponse, pending: PendingResponse, chunk: unknown, encoding: unknown, callback: unknown): boolean {
+function startCollecting(res: ServerResponse, declaredLength: number | undefined): void {
+  setState(res, { writes: [], bytes: 0, declaredLength });
+  collectingResponses.add(res);
+  res.on('close', forgetClosedResponse);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Holding body chunks
+
+function holdWrite(res: ServerResponse, collecting: CollectingResponse, chunk: unknown, encoding: unknown, callback: unknown): boolean {
   if (typeof encoding === 'function') {
     callback = encoding;
     encoding = undefined;
   }
-  if (res.destroyed) return false;
+  if (res.destroyed || res.writableEnded) return false;
   const bytes = chunkToBuffer(chunk, encoding);
-  if (bytes === undefined || pending.bytes + bytes.length > MAX_REWRITE_BYTES) return false;
-  pending.writes.push({ chunk: chunk as string | Uint8Array, encoding: (encoding ?? undefined) as BufferEncoding | undefined, bytes });
-  pending.bytes += bytes.length;
+  if (bytes === undefined || collecting.bytes + bytes.length > MAX_REWRITE_BYTES) return false;
+  collecting.writes.push({ chunk: chunk as string | Uint8Array, encoding: (encoding ?? undefined) as BufferEncoding | undefined, bytes });
+  collecting.bytes += bytes.length;
   // Not at release: an app awaiting each write's callback before the next write would wait forever.
   if (typeof callback === 'function') process.nextTick(callback as () => void);
   return true;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Shims: while a writeHead (or an implicit header) is held, the response must look as if it had been sent.
-
-const HEADER_MUTATORS = ['setHeader', 'appendHeader', 'removeHeader', 'setHeaders'] as const;
-type HeaderMutator = (typeof HEADER_MUTATORS)[number];
-
-function headersSentWhileHeld(): boolean {
-  return true;
-}
-
-function releaseThenCall(res: ServerResponse, method: HeaderMutator, args: unknown[]): unknown {
-  const state = stateOf(res);
-  if (state !== undefined && state !== RELEASED) releasePending(res, state);
-  // The shims are gone now: the prototype chain has the real method, which throws ERR_HTTP_HEADERS_SENT.
-  return Reflect.apply((Object.getPrototypeOf(res) as Record<HeaderMutator, AnyMethod>)[method], res, args);
-}
-
-const SHIMS: Record<HeaderMutator, AnyMethod> = {
-  setHeader: function setHeaderAfterHeldHeader(this: ServerResponse, ...args: unknown[]) {
-    return releaseThenCall(this, 'setHeader', args);
-  },
-  appendHeader: function appendHeaderAfterHeldHeader(this: ServerResponse, ...args: unknown[]) {
-    return releaseThenCall(this, 'appendHeader', args);
-  },
-  removeHeader: function removeHeaderAfterHeldHeader(this: ServerResponse, ...args: unknown[]) {
-    return releaseThenCall(this, 'removeHeader', args);
-  },
-  setHeaders: function setHeadersAfterHeldHeader(this: ServerResponse, ...args: unknown[]) {
-    return releaseThenCall(this, 'setHeaders', args);
-  },
-};
-
-function hasOwn(target: object, key: PropertyKey): boolean {
-  return Object.prototype.hasOwnProperty.call(target, key);
-}
-
-function installShims(res: ServerResponse, pending: PendingResponse): void {
-  // Own properties never replace the app's or another tool's own properties.
-  if (!hasOwn(res, 'headersSent')) {
-    Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: false, get: headersSentWhileHeld });
-    pending.shims.push('headersSent');
-  }
-  for (const name of HEADER_MUTATORS) {
-    if (hasOwn(res, name) || typeof (res as unknown as Record<string, unknown>)[name] !== 'function') continue;
-    Object.defineProperty(res, name, { configurable: true, enumerable: false, writable: true, value: SHIMS[name] });
-    pending.shims.push(name);
-  }
-}
-
-function removeShims(res: ServerResponse, pending: PendingResponse): void {
-  for (const name of pending.shims) {
-    const descriptor = Object.getOwnPropertyDescriptor(res, name);
-    if (descriptor === undefined) continue;
-    const ours = name === 'headersSent' ? descriptor.get === headersSentWhileHeld : descriptor.value === SHIMS[name as HeaderMutator];
-    if (ours) delete (res as unknown as Record<string, unknown>)[name];
-  }
-  pending.shims.length = 0;
-}
-
 function forgetClosedResponse(this: ServerResponse): void {
   // The socket is gone: nothing to release at unpatch. A later end() still finds the state and replays.
-  pendingResponses.delete(this);
+  collectingResponses.delete(this);
 }
 
 /** Bookkeeping only: from here on the response's calls go to the originals. */
-function stopHolding(res: ServerResponse, pending: PendingResponse): void {
+function stopCollecting(res: ServerResponse): void {
   setState(res, RELEASED);
-  removeShims(res, pending);
-  pendingResponses.delete(res);
+  collectingResponses.delete(res);
   res.removeListener('close', forgetClosedResponse);
 }
 
-/** After an internal error while starting to hold: drop the bookkeeping; nothing of the app's was held yet. */
-function abandonHolding(res: ServerResponse): void {
-  const state = stateOf(res);
-  if (state !== undefined && state !== RELEASED) stopHolding(res, state);
-}
-
-function invokeWriteHead(res: ServerResponse, head: HeldWriteHead): ServerResponse {
-  return head.reason !== undefined
-    ? originalWriteHead.call(res, head.statusCode, head.reason, head.headers)
-    : originalWriteHead.call(res, head.statusCode, head.headers);
-}
-
-/** Replays the held calls unchanged, in order; the response passes through from here on. */
-function releasePending(res: ServerResponse, pending: PendingResponse): void {
-  stopHolding(res, pending);
-  if (pending.head !== undefined) invokeWriteHead(res, pending.head);
-  else if (pending.writes.length > 0) res.statusCode = pending.statusCode; // the status of the first write()'s implicit header
-  for (const held of pending.writes) {
+/** Writes the held chunks unchanged, in order; the response passes through from here on. */
+function releaseCollected(res: ServerResponse, collecting: CollectingResponse): void {
+  stopCollecting(res);
+  for (const held of collecting.writes) {
     // Callbacks already ran (holdWrite); binary chunks are our copies.
     if (typeof held.chunk === 'string') originalWrite.call(res, held.chunk, held.encoding);
     else originalWrite.call(res, held.bytes);
@@ -405,18 +329,12 @@ function releasePending(res: ServerResponse, pending: PendingResponse): void {
 // Rewriting at end()
 
 interface RewritePlan {
-  head: HeldWriteHead | undefined;
   body: Buffer;
-  /** Content-Length was set with setHeader(): set it again to the new length, under the app's spelling of the name. */
+  /** Content-Length was set with setHeader() before any header was stored: set it again to the new length, under the app's spelling. */
   contentLengthName: string | undefined;
-  /** The app used write(): send the body with write() too, keeping its framing (chunked without Content-Length). */
-  viaWrite: boolean;
+  /** The Content-Length in the header Node stored at writeHead(), to correct before the first byte goes out. */
+  storedLength: number | undefined;
   callback: (() => void) | undefined;
-}
-
-function declaresLength(value: unknown, length: number): boolean {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-  return /^\d+$/.test(text) && Number(text) === length;
 }
 
 function rawHeaderName(res: ServerResponse, lowerName: string): string {
@@ -427,7 +345,7 @@ function rawHeaderName(res: ServerResponse, lowerName: string): string {
 
 function planRewrite(
   res: ServerResponse,
-  state: PendingResponse | undefined,
+  state: CollectingResponse | undefined,
   chunk: unknown,
   encoding: unknown,
   callback: unknown,
@@ -454,38 +372,54 @@ function planRewrite(
   if (total === 0 || total > MAX_REWRITE_BYTES) return undefined;
   const body = held.length === 0 ? last! : Buffer.concat(last ? [...held.map((w) => w.bytes), last] : held.map((w) => w.bytes), total);
 
-  const head = state?.head;
-  const declared = effectiveHeader(res, head?.headers, 'content-length');
-  if (declared !== undefined && !declaresLength(declared, total)) return undefined; // the app's framing is already off: not ours to touch
+  // The app's framing is already off (declared length and body disagree): not ours to touch.
+  if (state !== undefined) {
+    if (state.declaredLength !== undefined && (state.declaredLength !== total || !canCorrectStoredLength(res, total))) return undefined;
+  } else {
+    const declared = res.getHeader('content-length');
+    if (declared !== undefined && rewritableLength(declared) !== total) return undefined;
+  }
 
   const spanContext = spanContextOf(res);
   if (spanContext === undefined) return undefined;
   const rewritten = injectTraceIdIntoJsonBody(body, spanContext.traceId, fieldName);
   if (rewritten === undefined) return undefined;
-
-  let newHead = head;
-  if (head !== undefined && headerArgValues(head.headers, 'content-length').length > 0) {
-    newHead = { ...head, headers: withHeaderArg(head.headers!, 'Content-Length', String(rewritten.length)) };
-  }
   return {
-    head: newHead,
     body: rewritten,
-    contentLengthName: res.hasHeader('content-length') ? rawHeaderName(res, 'content-length') : undefined,
-    viaWrite: held.length > 0,
+    contentLengthName: state === undefined && res.hasHeader('content-length') ? rawHeaderName(res, 'content-length') : undefined,
+    storedLength: state?.declaredLength,
     callback: typeof callback === 'function' ? (callback as () => void) : undefined,
   };
 }
 
-function applyRewrite(res: ServerResponse, state: PendingResponse | undefined, plan: RewritePlan): ServerResponse {
-  if (state !== undefined) stopHolding(res, state);
+/**
+ * Node serializes a header block at writeHead() into `res._header` and puts it on the socket with the
+ * first body bytes (lib/_http_outgoing.js `_send`, `_headerSent`). Until then its Content-Length line is
+ * the one thing that must follow a longer body; we correct that line (and `_contentLength`, which
+ * `strictContentLength` checks) once, at end(), and imitate nothing: every field reads what Node set.
+ */
+type StoredHeaderResponse = ServerResponse & { _header?: unknown; _headerSent?: unknown; _contentLength?: unknown };
+const CONTENT_LENGTH_LINE = /\r\ncontent-length:[ \t]*(\d+)[ \t]*(?=\r\n)/gi;
+
+function canCorrectStoredLength(res: ServerResponse, declared: number): boolean {
+  const { _header: header, _headerSent: headerSent } = res as StoredHeaderResponse;
+  if (headerSent !== false || typeof header !== 'string') return false;
+  const lines = [...header.matchAll(CONTENT_LENGTH_LINE)];
+  return lines.length === 1 && Number(lines[0][1]) === declared;
+}
+
+function correctStoredLength(res: ServerResponse, from: number, to: number): void {
+  const stored = res as StoredHeaderResponse;
+  stored._header = (stored._header as string).replace(CONTENT_LENGTH_LINE, (line) => line.replace(/\d+/, String(to)));
+  if (stored._contentLength === from) stored._contentLength = to;
+}
+
+function applyRewrite(res: ServerResponse, state: CollectingResponse | undefined, plan: RewritePlan): ServerResponse {
+  // RELEASED first: the implicit writeHead that end() makes when no header is stored must not collect.
+  if (state !== undefined) stopCollecting(res);
   else setState(res, RELEASED);
-  if (state !== undefined && state.head === undefined) res.statusCode = state.statusCode;
   if (plan.contentLengthName !== undefined) res.setHeader(plan.contentLengthName, String(plan.body.length));
-  if (plan.head !== undefined) invokeWriteHead(res, plan.head);
-  if (plan.viaWrite) {
-    originalWrite.call(res, plan.body);
-    return plan.callback ? originalEnd.call(res, plan.callback) : originalEnd.call(res);
-  }
+  if (plan.storedLength !== undefined) correctStoredLength(res, plan.storedLength, plan.body.length);
   return plan.callback ? originalEnd.call(res, plan.body, plan.callback) : originalEnd.call(res, plan.body);
 }
 
@@ -494,18 +428,21 @@ function applyRewrite(res: ServerResponse, state: PendingResponse | undefined, p
 
 interface Installed {
   original: AnyMethod;
-  /** Whether the prototype had its own property (writeHead) or inherited it from OutgoingMessage (write, end, flushHeaders). */
+  /** Whether the prototype had its own property (writeHead) or inherited it from OutgoingMessage (write, end). */
   hadOwn: boolean;
 }
 
 /** Methods whose wrapper is in the prototype chain (also after an unpatch that found another tool's wrapper on top). */
 const installed = new Map<PatchedMethod, Installed>();
 
+function hasOwn(target: object, key: PropertyKey): boolean {
+  return Object.prototype.hasOwnProperty.call(target, key);
+}
+
 function setOriginal(method: PatchedMethod, original: AnyMethod): void {
   if (method === 'writeHead') originalWriteHead = original;
   else if (method === 'write') originalWrite = original;
-  else if (method === 'end') originalEnd = original;
-  else originalFlushHeaders = original;
+  else originalEnd = original;
 }
 
 function applySettings(config: AgentConfig): void {
@@ -540,11 +477,11 @@ export const errorBodyTraceIdPatch: AgentPatch = {
     statusMin = Infinity;
     writeHeadMin = Infinity;
     addTraceHeaders = false;
-    for (const res of [...pendingResponses]) {
+    for (const res of [...collectingResponses]) {
       const state = stateOf(res);
       try {
-        if (state !== undefined && state !== RELEASED) releasePending(res, state);
-        else pendingResponses.delete(res);
+        if (state !== undefined && state !== RELEASED) releaseCollected(res, state);
+        else collectingResponses.delete(res);
       } catch (err) {
         reportInternalError(`${SITE} unpatch`, err);
       }

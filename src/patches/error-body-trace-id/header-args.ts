@@ -108,15 +108,9 @@ export function upsertHeader(
   return headers;
 }
 
-/** A shallow copy, so an app that edits its headers object after writeHead() cannot change what a held call sends. */
-export function copyHeadersArg(headers: HeadersArg | undefined): HeadersArg | undefined {
-  if (headers === undefined || headers === null || typeof headers !== 'object') return headers;
-  return Array.isArray(headers) ? headers.slice() : Object.assign({}, headers);
-}
-
 /**
  * Whether Node's writeHead would accept this reason phrase and headers. A call it would reject is
- * never held back: it must throw where the app called it.
+ * left to Node untouched: it must throw where the app called it.
  */
 export function isValidWriteHead(reason: string | undefined, headers: HeadersArg | undefined): boolean {
   try {
