@@ -11,6 +11,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createRequire } from 'module';
 import { IncomingMessage } from 'http';
 import { rememberServerSpan } from '../patches/request-spans';
+import { keepHandlerThrowsUncaught } from './http-handler-throws';
 
 /** Requires packages the way auto-instrumentations-node would, so its nested dependencies resolve too. */
 function requireFromCatalogue(packageName: string): Record<string, unknown> {
@@ -36,12 +37,14 @@ export function createInstrumentation(shortName: string): Instrumentation {
   switch (shortName) {
     case 'http': {
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation({
+      const instrumentation = new HttpInstrumentation({
         requestHook(span, request) {
           // Incoming requests only (outgoing ones are ClientRequests): the error paths look spans up by request.
           if (request instanceof IncomingMessage) rememberServerSpan(request, span);
         },
       });
+      keepHandlerThrowsUncaught(instrumentation);
+      return instrumentation;
     }
     case 'express': {
       const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');

@@ -14,9 +14,8 @@
  * - if the process is about to die (no 'uncaughtException' listener and no capture callback), the
  *   server span is ENDED, so the 'exit' flush (sdk/exit-hooks.ts) exports it: nothing else would end
  *   it, since its response never finishes.
- * A synchronous throw from a raw http handler is already recorded on the server span by upstream's
- * http instrumentation (`incomingRequest`), which ends that span and rethrows: the span has ended by
- * the time the monitor runs, so record-exception leaves it alone and the event stays single.
+ * A synchronous throw from a raw http handler has already left the request's context when the monitor
+ * runs: instrumentations/http-handler-throws.ts notes that context for it (takeHandlerThrow).
  *
  * Why a monitor and nothing else: adding an 'uncaughtException' or 'unhandledRejection' listener changes
  * what Node does (no crash, exit code 0, no stderr report); a monitor only observes. Stderr and the exit
@@ -29,11 +28,12 @@
  *   calls in flight) are lost with the process, as they would be without this patch.
  */
 import { context, trace } from '@opentelemetry/api';
-import type { Span } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { AgentConfig } from '../config/types';
 import { recordExceptionOnSpan } from '../errors/record-exception';
 import { reportInternalError } from '../safe';
+import { takeHandlerThrow } from './request-spans';
 import type { AgentPatch, PatchContext } from './types';
 
 let installedListener: ((error: unknown, origin: string) => void) | undefined;
@@ -45,20 +45,25 @@ function processWillCrash(): boolean {
   return process.listenerCount('uncaughtException') === 0 && !process.hasUncaughtExceptionCaptureCallback();
 }
 
-function requestServerSpan(): Span | undefined {
-  const rpcMetadata = getRPCMetadata(context.active());
+function serverSpanIn(activeContext: Context): Span | undefined {
+  const rpcMetadata = getRPCMetadata(activeContext);
   return rpcMetadata?.type === RPCType.HTTP ? rpcMetadata.span : undefined;
 }
 
 function createMonitor(config: AgentConfig) {
   return function recordUncaughtOnRequestSpan(error: unknown, _origin: string): void {
     try {
-      const serverSpan = requestServerSpan();
-      const span = serverSpan ?? trace.getSpan(context.active());
+      // A raw handler's synchronous throw unwound out of the request's context before reaching Node.
+      const handlerThrow = takeHandlerThrow();
+      const activeContext = handlerThrow ?? context.active();
+      const serverSpan = serverSpanIn(activeContext);
+      const span = serverSpan ?? trace.getSpan(activeContext);
       if (!span) return;
       // Whatever status the error asks for, it escaped the app: the operation failed.
       recordExceptionOnSpan(span, error, { captureStacktrace: config.captureStacktrace, markError: true });
-      if (serverSpan && serverSpan.isRecording() && processWillCrash()) serverSpan.end();
+      // Its response will never finish: end the span now (as upstream's http instrumentation did for a
+      // handler throw), and for any other error when the process is about to die.
+      if (serverSpan && serverSpan.isRecording() && (handlerThrow !== undefined || processWillCrash())) serverSpan.end();
     } catch (err) {
       reportInternalError('uncaught error recording', err);
     }

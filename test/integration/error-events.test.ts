@@ -69,21 +69,16 @@ function comparableOutput(text: string): string {
 }
 
 /**
- * For an error thrown synchronously from a raw http handler, upstream's http instrumentation
- * (`incomingRequest`) catches it, records it on the server span and rethrows it (http.js
- * `safeExecuteInTheMiddle(..., error => { ...; throw error; })`). Node's crash report starts with the
- * source excerpt of the LAST throw, so it shows upstream's `throw error;` line instead of the app's;
- * and upstream's frames in the stack push Node-internal frames past Error.stackTraceLimit. Both are
- * upstream's (true of any OpenTelemetry setup with instrumentation-http), not the agent's. Everything
- * else must be identical: the error line, every frame in the app's own code, the Node version line.
+ * Node's crash report with the stack frames of libraries dropped: the agent's wrappers are on the
+ * stack of a request handler (as any instrumentation's are), and they push Node-internal frames past
+ * Error.stackTraceLimit. Everything else must be identical: the source excerpt of the throw site (the
+ * app's file and line, not an instrumentation's rethrow), the error line, every frame in the app's own
+ * code, the Node version line.
  */
-function withoutRethrowSiteAndLibraryFrames(text: string): string {
-  const lines = comparableOutput(text).split('\n');
-  // Skip the excerpt: "<file>:<line>", the source line, the caret line.
-  const errorLine = lines.findIndex((line, index) => index > 0 && /^\w*Error: /.test(line));
-  return lines
-    .slice(Math.max(errorLine, 0))
-    .filter((line) => !/^\s+at /.test(line) || !/node_modules|\(node:|at node:/.test(line))
+function withoutLibraryFrames(text: string): string {
+  return comparableOutput(text)
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line) || !/node_modules|\/build\/src\/|\(node:|at node:/.test(line))
     .join('\n');
 }
 
@@ -187,7 +182,7 @@ describe('error events (integration)', function () {
     }
 
     const CRASHES = [
-      { mode: 'sync-throw', message: 'raw sync boom', compare: withoutRethrowSiteAndLibraryFrames },
+      { mode: 'sync-throw', message: 'raw sync boom', compare: withoutLibraryFrames },
       { mode: 'timeout-throw', message: 'raw timer boom', compare: comparableOutput },
       { mode: 'unhandled-rejection', message: 'raw rejected boom', compare: comparableOutput },
     ];
@@ -212,6 +207,52 @@ describe('error events (integration)', function () {
         expect(server.status.code).to.equal('ERROR');
       });
     }
+
+    // Falsy and hostile thrown values: upstream's safeExecuteInTheMiddle swallowed the falsy ones (the
+    // process lived on, the request hung) and its catch read `message`, replacing a hostile error.
+    const THROWN_VALUES = [
+      { mode: 'throw-null', type: 'null' },
+      { mode: 'throw-undefined', type: 'undefined' },
+      { mode: 'throw-zero', type: 'number' },
+      { mode: 'throw-empty-string', type: 'string' },
+      { mode: 'throw-false', type: 'boolean' },
+      { mode: 'throw-message-getter', type: 'Error' },
+      { mode: 'throw-symbol', type: 'symbol' },
+      { mode: 'throw-proxy', type: 'Error' },
+    ];
+    for (const { mode, type } of THROWN_VALUES) {
+      it(`${mode}: the process crashes as without the agent, with the app's throw site, and the value is on the span`, async () => {
+        receiver.reset();
+        const bare = await crash(mode, false);
+        const traced = await crash(mode, true);
+        expect(bare.code).to.equal(1);
+        expect({ code: traced.code, signal: traced.signal }).to.deep.equal({ code: bare.code, signal: bare.signal });
+        expect(withoutLibraryFrames(traced.stderr)).to.equal(withoutLibraryFrames(bare.stderr));
+        // withoutLibraryFrames keeps the report's excerpt: the app's throw site, not a wrapper's rethrow.
+        if (type !== 'Error') expect(traced.stderr.trimStart().split('\n')[0]).to.match(/errors-http-app\.js:\d+$/);
+        const spans = await receiver.waitForSpans((all) => serverSpanAt(all, '/crash') !== undefined);
+        const server = serverSpanAt(spans, '/crash')!;
+        const events = exceptionEvents(server);
+        expect(events).to.have.length(1);
+        expect(events[0].attributes['exception.type']).to.equal(type);
+        expect(server.status.code).to.equal('ERROR');
+      });
+    }
+
+    it("an app's own uncaughtException listener receives the very value the handler threw", async () => {
+      for (const mode of ['throw-null', 'throw-undefined', 'throw-message-getter', 'throw-proxy']) {
+        const run = async (agent: boolean) => {
+          const app = track(startApp(fixture('errors-http-app.js'), { agent: agent ? 'require' : 'none', env: { MODE: mode, CATCH: '1', TRACING_ENDPOINT: receiver.url } }));
+          const port = await app.port();
+          await fetch(`http://127.0.0.1:${port}/crash`).catch(() => undefined);
+          return { ...(await app.exited()), stdout: comparableOutput(app.stdout) };
+        };
+        const [bare, traced] = [await run(false), await run(true)];
+        expect(bare.code, mode).to.equal(7);
+        expect(bare.stdout, mode).to.include('APP-SAW same=true');
+        expect(traced, mode).to.deep.equal(bare);
+      }
+    });
 
     it("an app with its own 'unhandledRejection' handler keeps running exactly as without the agent", async () => {
       async function run(agent: boolean) {
