@@ -9,8 +9,8 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createRequire } from 'module';
-import { IncomingMessage } from 'http';
-import { rememberServerSpan } from '../patches/request-spans';
+import { IncomingMessage, ServerResponse } from 'http';
+import { rememberServerSpan, trackOpenServerSpan } from '../patches/request-spans';
 import { keepHandlerThrowsUncaught } from './http-handler-throws';
 
 /** Requires packages the way auto-instrumentations-node would, so its nested dependencies resolve too. */
@@ -41,6 +41,9 @@ export function createInstrumentation(shortName: string): Instrumentation {
         requestHook(span, request) {
           // Incoming requests only (outgoing ones are ClientRequests): the error paths look spans up by request.
           if (request instanceof IncomingMessage) rememberServerSpan(request, span);
+        },
+        responseHook(span, response) {
+          if (response instanceof ServerResponse) trackOpenServerSpan(span, response);
         },
       });
       keepHandlerThrowsUncaught(instrumentation);

@@ -6,8 +6,11 @@
  * active span is a middleware span, or none at all, but `req` (or `res.req`) always leads here.
  * A WeakMap: nothing is kept alive after the request is garbage.
  */
+import { context, SpanStatusCode } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
-import type { IncomingMessage } from 'http';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import type { RPCMetadata } from '@opentelemetry/core';
+import type { IncomingMessage, ServerResponse } from 'http';
 
 const serverSpans = new WeakMap<IncomingMessage, Span>();
 
@@ -38,4 +41,50 @@ export function takeHandlerThrow(): Context | undefined {
   const taken = handlerThrowContext;
   handlerThrowContext = undefined;
   return taken;
+}
+
+/**
+ * Server spans whose response has not closed yet. A process that ends in the middle of a request
+ * (`process.exit(n)` in a handler, even right after `res.end()`, or a signal) never closes that
+ * response, so nothing else would end its span and it would be lost at the exit flush.
+ */
+interface OpenServerSpan {
+  span: Span;
+  response: ServerResponse;
+  /** The request's RPC metadata, where the express instrumentation writes the route. */
+  rpc: RPCMetadata | undefined;
+}
+
+const openServerSpans = new Set<OpenServerSpan>();
+
+/** Called in the request's context (the http instrumentation's responseHook). */
+export function trackOpenServerSpan(span: Span, response: ServerResponse): void {
+  if (!span.isRecording()) return; // an unsampled span exports nothing: nothing to end at exit
+  const rpc = getRPCMetadata(context.active());
+  const entry: OpenServerSpan = { span, response, rpc: rpc?.type === RPCType.HTTP ? rpc : undefined };
+  openServerSpans.add(entry);
+  response.once('close', () => openServerSpans.delete(entry));
+}
+
+/**
+ * Ends every server span still open, with what its response had decided so far (the attributes the
+ * http instrumentation sets when a response closes), so the exit flush exports it. Returns how many.
+ */
+export function endOpenServerSpans(): number {
+  let ended = 0;
+  for (const { span, response, rpc } of openServerSpans) {
+    if (!span.isRecording()) continue;
+    if (response.headersSent) {
+      span.setAttribute('http.response.status_code', response.statusCode);
+      if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    if (rpc?.route !== undefined) {
+      span.setAttribute('http.route', rpc.route);
+      span.updateName(`${response.req?.method || 'GET'} ${rpc.route}`);
+    }
+    span.end();
+    ended++;
+  }
+  openServerSpans.clear();
+  return ended;
 }

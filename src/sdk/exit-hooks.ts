@@ -11,6 +11,7 @@
  */
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
+import { endOpenServerSpans } from '../patches/request-spans';
 import { safely } from '../safe';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
@@ -19,6 +20,8 @@ const FLUSHED_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export function installExitHooks(processor: WorkerSpanProcessor, config: AgentConfig, logger: AgentLogger): () => void {
   const flushBeforeExit = () =>
     safely('flush at exit', undefined, () => {
+      // Requests still in flight (process.exit() in a handler, a signal mid-request) end here, or be lost.
+      endOpenServerSpans();
       if (!processor.flushSync(config.shutdownTimeoutMs)) {
         logger.warn(`flushing spans at exit took longer than TRACING_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; unexported spans were dropped`);
       }

@@ -1,0 +1,59 @@
+/**
+ * `process.exit(n)` inside a request handler: the exit code is the app's, and that request's SERVER
+ * span is exported by the exit flush (nothing else ends it: its response never closes).
+ */
+import { expect } from 'chai';
+import { startApp } from '../helpers/app-process';
+import type { RunningApp } from '../helpers/app-process';
+import { fixture } from '../helpers/paths';
+import { startOtlpGrpcReceiver } from '../helpers/receivers';
+import type { Receiver } from '../helpers/receivers';
+
+const CASES = [
+  { mode: 'exit-after-end', code: 3, status: 200 },
+  { mode: 'exit-before-response', code: 4, status: undefined },
+  { mode: 'exit-later', code: 5, status: 500 },
+];
+
+describe('process.exit() inside a request handler (integration)', function () {
+  this.timeout(60_000);
+  let receiver: Receiver;
+  const apps: RunningApp[] = [];
+
+  before(async () => {
+    receiver = await startOtlpGrpcReceiver();
+  });
+  after(async () => {
+    for (const app of apps) app.child.kill('SIGKILL');
+    await receiver.close();
+  });
+
+  async function run(mode: string, agent: boolean) {
+    const app = startApp(fixture('exit-in-handler-app.js'), {
+      agent: agent ? 'require' : 'none',
+      // A long schedule delay: the span can only arrive through the exit-time flush.
+      env: { MODE: mode, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '60000' },
+    });
+    apps.push(app);
+    const port = await app.port();
+    await fetch(`http://127.0.0.1:${port}/work`).then((response) => response.text()).catch(() => undefined);
+    const exit = await app.exited();
+    return { ...exit, stdout: app.stdout.replace(/LISTENING \d+/, ''), stderr: app.stderr };
+  }
+
+  for (const { mode, code, status } of CASES) {
+    it(`${mode}: exit code ${code} as without the agent, and the request's SERVER span arrives`, async () => {
+      receiver.reset();
+      const bare = await run(mode, false);
+      const traced = await run(mode, true);
+      expect(bare.code).to.equal(code);
+      expect({ code: traced.code, signal: traced.signal, stdout: traced.stdout }).to.deep.equal({ code: bare.code, signal: bare.signal, stdout: bare.stdout });
+      expect(traced.stderr).to.equal('');
+      const spans = await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'), 10_000);
+      const server = spans.find((span) => span.kind === 'SERVER')!;
+      expect(server.attributes['url.path']).to.equal('/work');
+      expect(server.attributes['http.response.status_code']).to.equal(status);
+      expect(server.status.code).to.equal(status !== undefined && status >= 500 ? 'ERROR' : 'UNSET');
+    });
+  }
+});
