@@ -1,0 +1,167 @@
+/**
+ * HTTP/1.1 over a raw `net` socket, for byte-for-byte comparisons: the request is exactly the bytes
+ * given (two servers get identical requests), and the response is kept as the server sent it: status
+ * line, headers in order with their case, framing (Content-Length / chunked) and the body de-chunked.
+ * Requests carry `Connection: close`, so the response ends when the server closes the socket; a reply
+ * that is empty, truncated or badly framed is reported in `problems`, never thrown.
+ */
+import * as net from 'net';
+
+export type HeaderList = [name: string, value: string][];
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  /** Sent in this order and case, after nothing else; Content-Length is added for a body. */
+  headers: HeaderList;
+  body?: string | Buffer;
+}
+
+export interface RawResponse {
+  /** Every byte the server sent. */
+  raw: Buffer;
+  /** e.g. `HTTP/1.1 500 Internal Server Error`; '' for an empty reply. */
+  statusLine: string;
+  status: number;
+  headers: HeaderList;
+  /** The message body: de-chunked when chunked, the first Content-Length bytes otherwise. */
+  body: Buffer;
+  chunked: boolean;
+  /** How the body was split into chunks on the wire (chunked only). */
+  chunkSizes: number[];
+  /** Framing problems (empty reply, truncated body, bytes past Content-Length, ...); [] when sound. */
+  problems: string[];
+}
+
+export function encodeRequest(request: RawRequest): Buffer {
+  const body = request.body === undefined ? undefined : Buffer.from(request.body);
+  const lines = [`${request.method} ${request.path} HTTP/1.1`, ...request.headers.map(([name, value]) => `${name}: ${value}`)];
+  if (body !== undefined) lines.push(`Content-Length: ${body.length}`);
+  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body ?? Buffer.alloc(0)]);
+}
+
+/** Sends `bytes` to 127.0.0.1:port and collects everything until the server closes the connection. */
+export function sendRaw(port: number, bytes: Buffer, timeoutMs = 5_000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no end of response within ${timeoutMs} ms; received so far:\n${Buffer.concat(chunks).toString('latin1')}`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A server may reset instead of closing after it replied: what arrived is the reply.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET') {
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    // write, not end: a half-closed client makes Node's server end the socket before a late response
+    socket.write(bytes);
+  });
+}
+
+const NO_BODY_STATUS = (status: number) => (status >= 100 && status < 200) || status === 204 || status === 304;
+
+/** Parses one response (the whole connection's bytes). `head`: it answers a HEAD request (no body). */
+export function parseResponse(raw: Buffer, head = false): RawResponse {
+  const result: RawResponse = { raw, statusLine: '', status: 0, headers: [], body: Buffer.alloc(0), chunked: false, chunkSizes: [], problems: [] };
+  if (raw.length === 0) {
+    result.problems.push('empty reply: the server closed the connection without sending anything');
+    return result;
+  }
+  const end = raw.indexOf('\r\n\r\n');
+  if (end < 0) {
+    result.problems.push(`no end of the header block in ${raw.length} bytes`);
+    return result;
+  }
+  const [statusLine, ...headerLines] = raw.subarray(0, end).toString('latin1').split('\r\n');
+  result.statusLine = statusLine;
+  result.status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    result.headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+  }
+  const rest = raw.subarray(end + 4);
+  const lengths = result.headers.filter(([name]) => name.toLowerCase() === 'content-length').map(([, value]) => value);
+  const encoding = result.headers.find(([name]) => name.toLowerCase() === 'transfer-encoding')?.[1];
+  result.chunked = encoding !== undefined && /(^|,)\s*chunked\s*$/i.test(encoding);
+  if (lengths.length > 1) result.problems.push(`${lengths.length} Content-Length headers: ${lengths.join(', ')}`);
+  if (result.chunked && lengths.length > 0) result.problems.push('both Content-Length and Transfer-Encoding: chunked');
+  if (head || NO_BODY_STATUS(result.status)) {
+    if (rest.length > 0) result.problems.push(`${rest.length} bytes after the header block of a response without a body`);
+    return result;
+  }
+  if (result.chunked) {
+    dechunk(rest, result);
+  } else if (lengths.length > 0) {
+    const length = Number(lengths[0]);
+    result.body = rest.subarray(0, length);
+    if (rest.length < length) result.problems.push(`Content-Length ${length} but only ${rest.length} body bytes before the connection closed`);
+    if (rest.length > length) result.problems.push(`Content-Length ${length} but ${rest.length} bytes followed the header block`);
+  } else {
+    result.body = rest; // delimited by the close
+  }
+  return result;
+}
+
+function dechunk(data: Buffer, result: RawResponse): void {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = data.indexOf('\r\n', at);
+    if (lineEnd < 0) {
+      result.problems.push('chunked body truncated (no last chunk)');
+      break;
+    }
+    const size = parseInt(data.subarray(at, lineEnd).toString('latin1').split(';')[0], 16);
+    if (Number.isNaN(size)) {
+      result.problems.push(`bad chunk size line at byte ${at}`);
+      break;
+    }
+    at = lineEnd + 2;
+    if (size === 0) {
+      // trailers (none expected) then CRLF
+      const trailerEnd = data.indexOf('\r\n', at);
+      if (trailerEnd !== at) result.problems.push('chunked body: trailers or a missing final CRLF after the last chunk');
+      else if (data.length > at + 2) result.problems.push(`${data.length - at - 2} bytes after the last chunk`);
+      break;
+    }
+    if (data.length < at + size + 2) {
+      result.problems.push(`chunked body truncated inside a ${size}-byte chunk`);
+      parts.push(data.subarray(at));
+      break;
+    }
+    parts.push(data.subarray(at, at + size));
+    result.chunkSizes.push(size);
+    at += size + 2;
+  }
+  result.body = Buffer.concat(parts);
+}
+
+/** One request, one response. */
+export async function rawExchange(port: number, request: RawRequest, timeoutMs?: number): Promise<RawResponse> {
+  return parseResponse(await sendRaw(port, encodeRequest(request), timeoutMs), request.method === 'HEAD');
+}
+
+export function headerValues(headers: HeaderList, name: string): string[] {
+  const lower = name.toLowerCase();
+  return headers.filter(([key]) => key.toLowerCase() === lower).map(([, value]) => value);
+}
+
+/** Renders a response for assertion messages: status line, headers, body (latin1, so bytes map 1:1). */
+export function describeResponse(response: RawResponse, maxBody = 400): string {
+  const body = response.body.toString('latin1');
+  return [
+    response.statusLine || '(no status line)',
+    ...response.headers.map(([name, value]) => `${name}: ${value}`),
+    '',
+    body.length > maxBody ? `${body.slice(0, maxBody)}... (${body.length} bytes)` : body,
+    ...(response.problems.length ? [`PROBLEMS: ${response.problems.join('; ')}`] : []),
+  ].join('\n');
+}
