@@ -2,8 +2,11 @@
  * HTTP/1.1 over a raw `net` socket, for byte-for-byte comparisons: the request is exactly the bytes
  * given (two servers get identical requests), and the response is kept as the server sent it: status
  * line, headers in order with their case, framing (Content-Length / chunked) and the body de-chunked.
- * Requests carry `Connection: close`, so the response ends when the server closes the socket; a reply
- * that is empty, truncated or badly framed is reported in `problems`, never thrown.
+ * `rawExchange` sends one request with `Connection: close` (the response ends when the server closes
+ * the socket); `keepAliveExchange` sends a keep-alive request, reads the response by its framing, then
+ * sends a second request on the same connection, to see whether the connection is still usable, as a
+ * pooling client would. A reply that is empty, truncated or badly framed is reported in `problems`,
+ * never thrown.
  */
 import * as net from 'net';
 
@@ -52,7 +55,7 @@ export function sendRaw(port: number, bytes: Buffer, timeoutMs = 5_000): Promise
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     // A server may reset instead of closing after it replied: what arrived is the reply.
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ECONNRESET') {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') {
         clearTimeout(timer);
         reject(err);
       }
@@ -142,6 +145,94 @@ function dechunk(data: Buffer, result: RawResponse): void {
     at += size + 2;
   }
   result.body = Buffer.concat(parts);
+}
+
+/**
+ * The length of the first complete response in `data` by its framing, or undefined while incomplete
+ * (or when it has no framing and so ends only when the connection closes).
+ */
+export function responseLength(data: Buffer, head = false): number | undefined {
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const parsed = parseResponse(data.subarray(0, end + 4), head);
+  if (head || NO_BODY_STATUS(parsed.status)) return end + 4;
+  const start = end + 4;
+  if (parsed.chunked) {
+    let at = start;
+    for (;;) {
+      const lineEnd = data.indexOf('\r\n', at);
+      if (lineEnd < 0) return undefined;
+      const size = parseInt(data.subarray(at, lineEnd).toString('latin1').split(';')[0], 16);
+      if (Number.isNaN(size)) return data.length; // unparseable: take it all, parseResponse reports it
+      at = lineEnd + 2;
+      if (size === 0) return data.indexOf('\r\n', at) === at ? at + 2 : undefined;
+      at += size + 2;
+      if (at > data.length) return undefined;
+    }
+  }
+  const length = headerValues(parsed.headers, 'content-length')[0];
+  if (length === undefined) return undefined;
+  return data.length >= start + Number(length) ? start + Number(length) : undefined;
+}
+
+export interface KeepAliveExchange {
+  response: RawResponse;
+  /**
+   * The answer to the second request on the same connection, or undefined when the server closed the
+   * connection after (or instead of) the first response.
+   */
+  second: RawResponse | undefined;
+}
+
+/**
+ * Sends `request` (keep-alive: it must not carry `Connection: close`), reads its response by framing,
+ * waits `idleMs`, then sends `second` (which should carry `Connection: close`) on the same connection.
+ */
+export function keepAliveExchange(
+  port: number,
+  request: RawRequest,
+  second: RawRequest,
+  { timeoutMs = 5_000, idleMs = 75 }: { timeoutMs?: number; idleMs?: number } = {},
+): Promise<KeepAliveExchange> {
+  return new Promise((resolve, reject) => {
+    const head = request.method === 'HEAD';
+    let pause: NodeJS.Timeout | undefined;
+    let data = Buffer.alloc(0);
+    let first: RawResponse | undefined;
+    let firstLength = 0;
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no end of the exchange within ${timeoutMs} ms; received so far:\n${data.toString('latin1')}`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      if (first !== undefined) return;
+      const length = responseLength(data, head);
+      if (length === undefined) return;
+      first = parseResponse(data.subarray(0, length), head);
+      firstLength = length;
+      // Idle a moment first: a server that tears the connection down just after the response (e.g. an
+      // error handler's socket.destroy() a few event-loop turns later) must be seen doing so.
+      pause = setTimeout(() => {
+        if (!socket.destroyed) socket.write(encodeRequest(second));
+      }, idleMs);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') {
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      clearTimeout(pause);
+      if (first === undefined) return resolve({ response: parseResponse(data, head), second: undefined });
+      const rest = data.subarray(firstLength);
+      resolve({ response: first, second: rest.length === 0 ? undefined : parseResponse(rest, second.method === 'HEAD') });
+    });
+    socket.write(encodeRequest(request));
+  });
 }
 
 /** One request, one response. */

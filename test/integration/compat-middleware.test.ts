@@ -25,8 +25,8 @@ import { expect } from 'chai';
 import { startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { FIXTURES } from '../helpers/paths';
-import { describeResponse, headerValues, rawExchange } from '../helpers/raw-http';
-import type { HeaderList, RawResponse } from '../helpers/raw-http';
+import { describeResponse, headerValues, keepAliveExchange } from '../helpers/raw-http';
+import type { HeaderList, KeepAliveExchange, RawRequest, RawResponse } from '../helpers/raw-http';
 import { startOtlpHttpReceiver } from '../helpers/receivers';
 import type { Receiver, ReceivedSpan } from '../helpers/receivers';
 
@@ -271,9 +271,20 @@ function startUpstream(): Promise<http.Server> {
 // ---------------------------------------------------------------------------------------------------
 
 interface Exchange {
-  bare?: RawResponse;
-  agent?: RawResponse;
+  bare?: KeepAliveExchange;
+  agent?: KeepAliveExchange;
   error?: Error;
+}
+
+/**
+ * Each case's request is keep-alive, as from a pooling client; once its response is complete the
+ * same connection carries this second request: an app that keeps the connection usable bare must keep
+ * it usable under the agent (and one that closes it must close it).
+ */
+const SECOND_REQUEST: RawRequest = { method: 'GET', path: '/probe', headers: [...BASE_HEADERS, ['Connection', 'close']] };
+
+function describeSecond(second: RawResponse | undefined): string {
+  return second === undefined ? 'no answer: the connection was closed after the first response' : `${second.statusLine} ${second.body.toString('latin1')}`;
 }
 
 interface Suite {
@@ -302,8 +313,6 @@ function requestHeaders(c: RequestCase, earlier: Map<string, RawResponse | undef
     if (cookies.length === 0) throw new Error(`case "${c.name}": "${c.cookiesFrom}" set no cookie`);
     headers.push(['Cookie', cookies.join('; ')]);
   }
-  // One request per connection: the response ends when the server closes it.
-  headers.push(['Connection', 'close']);
   return headers;
 }
 
@@ -344,21 +353,21 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
       const exchange: Exchange = {};
       results.push(exchange);
       try {
-        const request = (earlier: Map<string, RawResponse | undefined>) => ({
+        const request = (earlier: Map<string, RawResponse | undefined>): RawRequest => ({
           method: c.method ?? 'GET',
           path: c.path,
           headers: requestHeaders(c, earlier),
           body: c.body,
         });
         [exchange.bare, exchange.agent] = await Promise.all([
-          rawExchange(ports.bare, request(state.bareEarlier)),
-          rawExchange(ports.agent, request(state.agentEarlier)),
+          keepAliveExchange(ports.bare, request(state.bareEarlier), SECOND_REQUEST),
+          keepAliveExchange(ports.agent, request(state.agentEarlier), SECOND_REQUEST),
         ]);
       } catch (err) {
         exchange.error = err as Error;
       }
-      state.bareEarlier.set(c.name, exchange.bare);
-      state.agentEarlier.set(c.name, exchange.agent);
+      state.bareEarlier.set(c.name, exchange.bare?.response);
+      state.agentEarlier.set(c.name, exchange.agent?.response);
     }
   }
 
@@ -410,9 +419,11 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
         it(`${c.name}: ${method} ${c.path}`, async () => {
           const exchange = exchanges.get(suite.service)![index];
           if (exchange.error) throw exchange.error;
-          const bare = exchange.bare!;
-          const agent = exchange.agent!;
-          const shown = `\n--- bare:\n${describeResponse(bare)}\n--- agent:\n${describeResponse(agent)}\n`;
+          const bare = exchange.bare!.response;
+          const agent = exchange.agent!.response;
+          const shown =
+            `\n--- bare:\n${describeResponse(bare)}\n--- then: ${describeSecond(exchange.bare!.second)}` +
+            `\n--- agent:\n${describeResponse(agent)}\n--- then: ${describeSecond(exchange.agent!.second)}\n`;
           // The fixture itself: the bare app must answer as the case says, soundly framed.
           expect(bare.problems, `bare framing${shown}`).to.deep.equal([]);
           expect(bare.status, `bare status${shown}`).to.equal(c.status);
@@ -421,6 +432,7 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
           // The agent's response: sound framing (a Content-Length equals the body), same status line.
           expect(agent.problems, `agent framing${shown}`).to.deep.equal([]);
           expect(agent.statusLine, `status line${shown}`).to.equal(bare.statusLine);
+          expect(describeSecond(exchange.agent!.second), `a second request on the same connection${shown}`).to.equal(describeSecond(exchange.bare!.second));
 
           const inject = injectionExpected(c, bare);
           const urlPath = c.path.split('?')[0];
@@ -443,10 +455,20 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
     });
   }
 
-  // Last (mocha runs a suite's own tests before nested suites... so this is its own describe, after the others).
+  // After every case above (its own describe, so mocha runs it after the other suites).
   describe('afterwards', () => {
     it('no agent process reported an internal error', () => {
       for (const [service, state] of apps) expect(state.agent.stderr, service).to.not.match(/otel-agent: .*internal error/i);
     });
+
+    // express's final handler logs each error it gets (err.stack on stderr): an error that only the
+    // agent's app logged is an exception the agent caused inside the app, even where the bytes matched.
+    for (const suite of SUITES) {
+      it(`${suite.title}: the agent's app logged no error the bare app did not`, () => {
+        const state = apps.get(suite.service)!;
+        const errors = (stderr: string) => (stderr.match(/^\w*Error\b.*$/gm) ?? []).sort();
+        expect(errors(state.agent.stderr)).to.deep.equal(errors(state.bare.stderr));
+      });
+    }
   });
 });
