@@ -21,6 +21,7 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { expect } from 'chai';
 import { startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
@@ -107,6 +108,11 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'large JSON error, gzip accepted (compressed)', path: '/error/large', headers: [['Accept-Encoding', 'gzip']], status: 500 },
   { name: 'small JSON error, gzip accepted (under the threshold)', path: '/error/small', headers: [['Accept-Encoding', 'gzip']], status: 500 },
   { name: 'large JSON error, identity', path: '/error/large', status: 500 },
+  { name: 'raw writeHead JSON error, gzip accepted (compressed)', path: '/error/raw', headers: [['Accept-Encoding', 'gzip']], status: 500 },
+  { name: 'write() chunks JSON error, gzip accepted (compressed)', path: '/error/chunks', headers: [['Accept-Encoding', 'gzip']], status: 500 },
+  { name: 'JSON error over 64 KiB (passes through)', path: '/error/huge', status: 500 },
+  { name: 'res.sendStatus(500) (text)', path: '/error/send-status', status: 500, bareBody: /^Internal Server Error$/ },
+  { name: 'res.redirect()', path: '/redirect', status: 302 },
   { name: 'static file, gzip accepted (compressed)', path: '/static/data.json', headers: [['Accept-Encoding', 'gzip']], status: 200 },
   // files
   { name: 'express.static file', path: '/static/data.json', status: 200 },
@@ -170,6 +176,7 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'proxied JSON 500 (Content-Length)', path: '/proxy/error', status: 500 },
   { name: 'proxied JSON 500 (chunked)', path: '/proxy/error-chunked', status: 500 },
   { name: 'proxied text 502', path: '/proxy/text', status: 502 },
+  { name: 'proxied gzip JSON 500 (passes through)', path: '/proxy/error-gzip', status: 500 },
 ];
 
 const HTTP_CASES: RequestCase[] = [
@@ -177,6 +184,7 @@ const HTTP_CASES: RequestCase[] = [
   { name: 'writeHead + end', path: '/writehead-end', status: 500 },
   { name: 'writeHead with Content-Length + end', path: '/writehead-length', status: 500 },
   { name: 'writeHead + write() chunks + end', path: '/write-chunks', status: 502 },
+  { name: 'writeHead with a raw header array + end', path: '/writehead-array', status: 500 },
   { name: 'setHeader + statusCode + end', path: '/setheader-end', status: 400 },
   { name: 'statusCode + statusMessage + Content-Length + end(buffer)', path: '/statuscode-end', status: 404 },
   { name: 'flushHeaders() before the body (chunked)', path: '/flush-headers', status: 500 },
@@ -263,6 +271,11 @@ function startUpstream(): Promise<http.Server> {
     if (req.url === '/error') return send(500, 'application/json', '{"error":"upstream failed"}');
     if (req.url === '/error-chunked') return send(500, 'application/json', '{"error":"upstream failed, chunked"}', true);
     if (req.url === '/text') return send(502, 'text/plain', 'bad gateway upstream');
+    if (req.url === '/error-gzip') {
+      const gzipped = zlib.gzipSync('{"error":"upstream failed, gzipped"}');
+      res.writeHead(500, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': gzipped.length });
+      return res.end(gzipped);
+    }
     send(404, 'application/json', '{"error":"upstream has no such route"}');
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
