@@ -23,6 +23,8 @@ export interface RawRequest {
 export interface RawResponse {
   /** Every byte the server sent. */
   raw: Buffer;
+  /** Header blocks of interim responses (100 Continue, 103 Early Hints) before this one, as sent. */
+  interim: string[];
   /** e.g. `HTTP/1.1 500 Internal Server Error`; '' for an empty reply. */
   statusLine: string;
   status: number;
@@ -71,11 +73,31 @@ export function sendRaw(port: number, bytes: Buffer, timeoutMs = 5_000): Promise
 
 const NO_BODY_STATUS = (status: number) => (status >= 100 && status < 200) || status === 204 || status === 304;
 
+/**
+ * Interim responses (100 Continue, 103 Early Hints) before the final one: their header blocks, and the
+ * offset where the final response starts.
+ */
+function interimResponses(data: Buffer): { blocks: string[]; start: number } {
+  const blocks: string[] = [];
+  let start = 0;
+  for (;;) {
+    const code = /^HTTP\/1\.[01] (1\d\d)/.exec(data.subarray(start, start + 12).toString('latin1'))?.[1];
+    if (code === undefined || code === '101') break; // 101 switches protocols: nothing final follows
+    const end = data.indexOf('\r\n\r\n', start);
+    if (end < 0) break;
+    blocks.push(data.subarray(start, end).toString('latin1'));
+    start = end + 4;
+  }
+  return { blocks, start };
+}
+
 /** Parses one response (the whole connection's bytes). `head`: it answers a HEAD request (no body). */
-export function parseResponse(raw: Buffer, head = false): RawResponse {
-  const result: RawResponse = { raw, statusLine: '', status: 0, headers: [], body: Buffer.alloc(0), chunked: false, chunkSizes: [], problems: [] };
+export function parseResponse(all: Buffer, head = false): RawResponse {
+  const interim = interimResponses(all);
+  const raw = all.subarray(interim.start);
+  const result: RawResponse = { raw: all, interim: interim.blocks, statusLine: '', status: 0, headers: [], body: Buffer.alloc(0), chunked: false, chunkSizes: [], problems: [] };
   if (raw.length === 0) {
-    result.problems.push('empty reply: the server closed the connection without sending anything');
+    result.problems.push('empty reply: the server closed the connection without sending a final response');
     return result;
   }
   const end = raw.indexOf('\r\n\r\n');
@@ -152,9 +174,10 @@ function dechunk(data: Buffer, result: RawResponse): void {
  * (or when it has no framing and so ends only when the connection closes).
  */
 export function responseLength(data: Buffer, head = false): number | undefined {
-  const end = data.indexOf('\r\n\r\n');
+  const { start: finalStart } = interimResponses(data);
+  const end = data.indexOf('\r\n\r\n', finalStart);
   if (end < 0) return undefined;
-  const parsed = parseResponse(data.subarray(0, end + 4), head);
+  const parsed = parseResponse(data.subarray(finalStart, end + 4), head);
   if (head || NO_BODY_STATUS(parsed.status)) return end + 4;
   const start = end + 4;
   if (parsed.chunked) {
@@ -249,6 +272,7 @@ export function headerValues(headers: HeaderList, name: string): string[] {
 export function describeResponse(response: RawResponse, maxBody = 400): string {
   const body = response.body.toString('latin1');
   return [
+    ...response.interim.map((block) => `${block}\n`),
     response.statusLine || '(no status line)',
     ...response.headers.map(([name, value]) => `${name}: ${value}`),
     '',

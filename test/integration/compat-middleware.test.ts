@@ -47,6 +47,8 @@ interface RequestCase {
   status: number;
   /** Something the bare body must contain (same reason). */
   bareBody?: RegExp;
+  /** What the bare app's interim (1xx) responses must show. */
+  bareInterim?: RegExp;
   /** Send the cookies that this earlier case's response set (each app its own: session ids differ). */
   cookiesFrom?: string;
   /** Why the agent cannot add the field although the response looks like a candidate. */
@@ -113,6 +115,7 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'JSON error over 64 KiB (passes through)', path: '/error/huge', status: 500 },
   { name: 'res.sendStatus(500) (text)', path: '/error/send-status', status: 500, bareBody: /^Internal Server Error$/ },
   { name: 'res.redirect()', path: '/redirect', status: 302 },
+  { name: '103 Early Hints then a JSON error', path: '/error/early-hints', status: 500, bareInterim: /^HTTP\/1\.1 103 Early Hints\r\nLink: /i },
   { name: 'static file, gzip accepted (compressed)', path: '/static/data.json', headers: [['Accept-Encoding', 'gzip']], status: 200 },
   // files
   { name: 'express.static file', path: '/static/data.json', status: 200 },
@@ -131,6 +134,7 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'res.sendFile missing file -> JSON 404', path: '/download-missing', status: 404 },
   // multer
   { name: 'multer upload', method: 'POST', path: '/upload', headers: uploadHeaders, body: uploadBody, status: 201, bareBody: /"size":13/ },
+  { name: 'multer upload with Expect: 100-continue', method: 'POST', path: '/upload', headers: [...uploadHeaders, ['Expect', '100-continue']], body: uploadBody, status: 201, bareInterim: /^HTTP\/1\.1 100 Continue$/ },
   { name: 'multer file too large -> JSON 413', method: 'POST', path: '/upload', headers: uploadHeaders, body: uploadTooLarge, status: 413 },
   // body-parser
   { name: 'body-parser json', method: 'POST', path: '/body/json', headers: jsonHeaders, body: jsonBody, status: 200, bareBody: /Ada/ },
@@ -195,6 +199,7 @@ const HTTP_CASES: RequestCase[] = [
     noInjection: 'its Content-Length is on the wire before the body is written',
   },
   { name: 'piped small JSON stream', path: '/piped', status: 500 },
+  { name: '103 Early Hints then writeHead + end', path: '/early-hints', status: 500, bareInterim: /^HTTP\/1\.1 103 Early Hints\r\nLink: /i },
   { name: 'text/plain error (not JSON)', path: '/text-error', status: 500 },
   { name: 'HEAD of a JSON error', method: 'HEAD', path: '/writehead-end', status: 500 },
   { name: '204 No Content', path: '/no-content', status: 204 },
@@ -441,9 +446,11 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
           expect(bare.problems, `bare framing${shown}`).to.deep.equal([]);
           expect(bare.status, `bare status${shown}`).to.equal(c.status);
           if (c.bareBody) expect(bare.body.toString('utf8'), `bare body${shown}`).to.match(c.bareBody);
+          if (c.bareInterim) expect(bare.interim.join('\n'), `bare interim responses${shown}`).to.match(c.bareInterim);
 
           // The agent's response: sound framing (a Content-Length equals the body), same status line.
           expect(agent.problems, `agent framing${shown}`).to.deep.equal([]);
+          expect(agent.interim, `interim (1xx) responses${shown}`).to.deep.equal(bare.interim);
           expect(agent.statusLine, `status line${shown}`).to.equal(bare.statusLine);
           expect(describeSecond(exchange.agent!.second), `a second request on the same connection${shown}`).to.equal(describeSecond(exchange.bare!.second));
 
