@@ -15,6 +15,8 @@ export type HeaderList = [name: string, value: string][];
 export interface RawRequest {
   method: string;
   path: string;
+  /** HTTP version on the request line; default 1.1. */
+  version?: '1.0' | '1.1';
   /** Sent in this order and case, after nothing else; Content-Length is added for a body. */
   headers: HeaderList;
   body?: string | Buffer;
@@ -40,7 +42,7 @@ export interface RawResponse {
 
 export function encodeRequest(request: RawRequest): Buffer {
   const body = request.body === undefined ? undefined : Buffer.from(request.body);
-  const lines = [`${request.method} ${request.path} HTTP/1.1`, ...request.headers.map(([name, value]) => `${name}: ${value}`)];
+  const lines = [`${request.method} ${request.path} HTTP/${request.version ?? '1.1'}`, ...request.headers.map(([name, value]) => `${name}: ${value}`)];
   if (body !== undefined) lines.push(`Content-Length: ${body.length}`);
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body ?? Buffer.alloc(0)]);
 }
@@ -209,13 +211,14 @@ export interface KeepAliveExchange {
 
 /**
  * Sends `request` (keep-alive: it must not carry `Connection: close`), reads its response by framing,
- * waits `idleMs`, then sends `second` (which should carry `Connection: close`) on the same connection.
+ * waits `idleMs`, then sends `second` (which should carry `Connection: close`) on the same connection;
+ * `pipelined` sends both at once instead.
  */
 export function keepAliveExchange(
   port: number,
   request: RawRequest,
   second: RawRequest,
-  { timeoutMs = 5_000, idleMs = 75 }: { timeoutMs?: number; idleMs?: number } = {},
+  { timeoutMs = 5_000, idleMs = 75, pipelined = false }: { timeoutMs?: number; idleMs?: number; pipelined?: boolean } = {},
 ): Promise<KeepAliveExchange> {
   return new Promise((resolve, reject) => {
     const head = request.method === 'HEAD';
@@ -235,6 +238,7 @@ export function keepAliveExchange(
       if (length === undefined) return;
       first = parseResponse(data.subarray(0, length), head);
       firstLength = length;
+      if (pipelined) return;
       // Idle a moment first: a server that tears the connection down just after the response (e.g. an
       // error handler's socket.destroy() a few event-loop turns later) must be seen doing so.
       pause = setTimeout(() => {
@@ -254,7 +258,8 @@ export function keepAliveExchange(
       const rest = data.subarray(firstLength);
       resolve({ response: first, second: rest.length === 0 ? undefined : parseResponse(rest, second.method === 'HEAD') });
     });
-    socket.write(encodeRequest(request));
+    // Pipelined: both requests at once; the server must answer them in order.
+    socket.write(pipelined ? Buffer.concat([encodeRequest(request), encodeRequest(second)]) : encodeRequest(request));
   });
 }
 

@@ -51,6 +51,10 @@ interface RequestCase {
   bareInterim?: RegExp;
   /** Send the cookies that this earlier case's response set (each app its own: session ids differ). */
   cookiesFrom?: string;
+  /** HTTP/1.0 request line (no chunked framing, no keep-alive). */
+  http10?: boolean;
+  /** Send the second request together with this one (pipelining) instead of after its response. */
+  pipelined?: boolean;
   /** Why the agent cannot add the field although the response looks like a candidate. */
   noInjection?: string;
 }
@@ -95,6 +99,10 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'raw writeHead + end', path: '/error/raw', status: 500 },
   { name: 'raw writeHead with Content-Length + end', path: '/error/raw-length', status: 500 },
   { name: 'write() chunks then end()', path: '/error/chunks', status: 500 },
+  { name: 'raw writeHead + end, HTTP/1.0 client', path: '/error/raw', http10: true, status: 500 },
+  { name: 'res.status(500).json(), HTTP/1.0 client', path: '/error/json', http10: true, status: 500 },
+  { name: 'raw writeHead + end, pipelined with the next request', path: '/error/raw', pipelined: true, status: 500 },
+  { name: 'res.status(500).json(), pipelined with the next request', path: '/error/json', pipelined: true, status: 500 },
   { name: 'statusCode + setHeader + end(buffer)', path: '/error/setheader-end', status: 503 },
   { name: 'text/plain error (not JSON)', path: '/error/text', status: 500 },
   { name: 'piped JSON error stream', path: '/error/piped', status: 500 },
@@ -112,6 +120,8 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'large JSON error, identity', path: '/error/large', status: 500 },
   { name: 'raw writeHead JSON error, gzip accepted (compressed)', path: '/error/raw', headers: [['Accept-Encoding', 'gzip']], status: 500 },
   { name: 'write() chunks JSON error, gzip accepted (compressed)', path: '/error/chunks', headers: [['Accept-Encoding', 'gzip']], status: 500 },
+  { name: 'raw writeHead with Content-Length, gzip accepted (under the threshold)', path: '/error/raw-length', headers: [['Accept-Encoding', 'gzip']], status: 500 },
+  { name: 'large JSON error, brotli accepted (compressed)', path: '/error/large', headers: [['Accept-Encoding', 'br']], status: 500 },
   { name: 'JSON error over 64 KiB (passes through)', path: '/error/huge', status: 500 },
   { name: 'res.sendStatus(500) (text)', path: '/error/send-status', status: 500, bareBody: /^Internal Server Error$/ },
   { name: 'res.redirect()', path: '/redirect', status: 302 },
@@ -153,6 +163,7 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'session + raw writeHead + end', path: '/session/error-raw', status: 500 },
   { name: 'session + raw writeHead with Content-Length + end', path: '/session/error-raw-length', status: 500 },
   { name: 'session + write() chunks then end()', path: '/session/error-chunks', status: 500 },
+  { name: 'session + raw writeHead + end, pipelined with the next request', path: '/session/error-raw', pipelined: true, status: 500 },
   // cors
   {
     name: 'cors preflight OPTIONS',
@@ -187,6 +198,10 @@ const HTTP_CASES: RequestCase[] = [
   { name: 'success JSON', path: '/ok', status: 200 },
   { name: 'writeHead + end', path: '/writehead-end', status: 500 },
   { name: 'writeHead with Content-Length + end', path: '/writehead-length', status: 500 },
+  { name: 'writeHead + end, HTTP/1.0 client', path: '/writehead-end', http10: true, status: 500 },
+  { name: 'writeHead + write() chunks + end, HTTP/1.0 client', path: '/write-chunks', http10: true, status: 502 },
+  { name: 'writeHead + end, pipelined with the next request', path: '/writehead-end', pipelined: true, status: 500 },
+  { name: 'writeHead + write() chunks + end, pipelined with the next request', path: '/write-chunks', pipelined: true, status: 502 },
   { name: 'writeHead + write() chunks + end', path: '/write-chunks', status: 502 },
   { name: 'writeHead with a raw header array + end', path: '/writehead-array', status: 500 },
   { name: 'setHeader + statusCode + end', path: '/setheader-end', status: 400 },
@@ -374,12 +389,13 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
         const request = (earlier: Map<string, RawResponse | undefined>): RawRequest => ({
           method: c.method ?? 'GET',
           path: c.path,
+          version: c.http10 ? '1.0' : '1.1',
           headers: requestHeaders(c, earlier),
           body: c.body,
         });
         [exchange.bare, exchange.agent] = await Promise.all([
-          keepAliveExchange(ports.bare, request(state.bareEarlier), SECOND_REQUEST),
-          keepAliveExchange(ports.agent, request(state.agentEarlier), SECOND_REQUEST),
+          keepAliveExchange(ports.bare, request(state.bareEarlier), SECOND_REQUEST, { pipelined: c.pipelined }),
+          keepAliveExchange(ports.agent, request(state.agentEarlier), SECOND_REQUEST, { pipelined: c.pipelined }),
         ]);
       } catch (err) {
         exchange.error = err as Error;
