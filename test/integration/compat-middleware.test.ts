@@ -446,6 +446,18 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
           const state = apps.get(suite.service)!;
           for (const app of [state.bare, state.agent]) expect(app.stdout).to.match(new RegExp(`LISTENING \\d+ express@${suite.expressMajor}\\.`));
         });
+
+        it('loads every middleware pinned in test/fixtures/compat/package.json, each at an exact version', () => {
+          const pinned: Record<string, string> = JSON.parse(fs.readFileSync(path.join(COMPAT, 'package.json'), 'utf8')).dependencies;
+          for (const [name, version] of Object.entries(pinned)) expect(version, name).to.match(/^\d+\.\d+\.\d+$/);
+          const express4: Record<string, string> = JSON.parse(fs.readFileSync(path.join(COMPAT, 'express4', 'package.json'), 'utf8')).dependencies;
+          expect(express4.express).to.match(/^4\.\d+\.\d+$/);
+          const state = apps.get(suite.service)!;
+          for (const app of [state.bare, state.agent]) {
+            const loaded = /^LOADED (.*)$/m.exec(app.stdout)?.[1].split(' ') ?? [];
+            expect(loaded.sort()).to.deep.equal(Object.keys(pinned).sort());
+          }
+        });
       }
 
       suite.cases.forEach((c, index) => {
