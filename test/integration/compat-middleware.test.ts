@@ -164,6 +164,8 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'session + raw writeHead with Content-Length + end', path: '/session/error-raw-length', status: 500 },
   { name: 'session + write() chunks then end()', path: '/session/error-chunks', status: 500 },
   { name: 'session + raw writeHead + end, pipelined with the next request', path: '/session/error-raw', pipelined: true, status: 500 },
+  { name: 'session + res.status(500).json(), gzip accepted (under the threshold)', path: '/session/error-json', headers: [['Accept-Encoding', 'gzip']], status: 500 },
+  { name: 'session + raw writeHead + end, gzip accepted (compressed)', path: '/session/error-raw', headers: [['Accept-Encoding', 'gzip']], status: 500 },
   // cors
   {
     name: 'cors preflight OPTIONS',
