@@ -69,7 +69,8 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-function safeString(value: unknown): string {
+/** String(value), or a description when even that throws. */
+export function safeString(value: unknown): string {
   try {
     return String(value);
   } catch {

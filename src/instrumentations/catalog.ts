@@ -11,6 +11,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createRequire } from 'module';
 import { IncomingMessage, ServerResponse } from 'http';
 import { rememberServerSpan, trackOpenServerSpan } from '../patches/request-spans';
+import { keepNextIdentity, makeLayerErrorReadsSafe } from './express-semantics';
 import { keepHandlerThrowsUncaught } from './http-handler-throws';
 
 /** Requires packages the way auto-instrumentations-node would, so its nested dependencies resolve too. */
@@ -51,7 +52,10 @@ export function createInstrumentation(shortName: string): Instrumentation {
     }
     case 'express': {
       const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-      return new ExpressInstrumentation();
+      makeLayerErrorReadsSafe();
+      const instrumentation = new ExpressInstrumentation();
+      keepNextIdentity(instrumentation);
+      return instrumentation;
     }
     case 'undici': {
       // undici and Node's global fetch publish on diagnostics_channel; the instrumentation subscribes there.
