@@ -91,6 +91,7 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
   }
 
   clampBatchToQueue(config as AgentConfig, sources as ConfigSources, ctx, problems);
+  warnWhenRequestsGoUntraced(config as AgentConfig, sources as ConfigSources, ctx, problems);
   reportUnknownVariables(env, problems);
 
   return { config: config as AgentConfig, sources: sources as ConfigSources, problems: problems.lines() };
@@ -144,6 +145,24 @@ function clampBatchToQueue(config: AgentConfig, sources: ConfigSources, ctx: Res
   }
   problems.finishOption('');
   config.batchSize = config.maxQueueSize;
+}
+
+/**
+ * Without the http instrumentation no incoming request has a server span: the error-path promises
+ * (trace_id in JSON error bodies, exception events, the response header) silently do nothing. The list
+ * is still honoured (a user may want outgoing calls only); the line says what it costs.
+ */
+function warnWhenRequestsGoUntraced(config: AgentConfig, sources: ConfigSources, ctx: ResolveContext, problems: ProblemCollector): void {
+  if (config.instrumentations.includes('http') || sources.instrumentations === DEFAULT_SOURCE) return;
+  problems.startOption();
+  problems.add({
+    variable: sources.instrumentations,
+    shownValue: ctx.read(sources.instrumentations) ?? config.instrumentations.join(','),
+    whatIsWrong:
+      'does not include http: incoming requests get no server span, so JSON error bodies carry no trace_id, TRACING_RESPONSE_HEADER adds nothing and request errors are not recorded',
+    instead: `using ${config.instrumentations.join(',') || 'none'} as given`,
+  });
+  problems.finishOption('');
 }
 
 /** Values of unknown variables may still be secrets (TRACING_HEADER=authorization=...). */

@@ -226,7 +226,7 @@ export const CONFIG_OPTIONS = [
     type: 'list',
     default: ['http', 'express', 'undici'],
     parse: parseInstrumentations,
-    doc: 'Instrumentations to load, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http).',
+    doc: 'Instrumentations to load, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http). Without http, requests get no server span: no trace_id in error bodies (warned at start).',
   }),
   option({
     key: 'esmHook',

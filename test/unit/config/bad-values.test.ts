@@ -64,7 +64,7 @@ const CASES: BadValueCase[] = [
   { env: { TRACING_JAEGER_AGENT_HOST: 'bad host' }, key: 'jaegerAgentHost', expected: 'localhost' },
   { env: { TRACING_INSTRUMENTATIONS: 'foo' }, key: 'instrumentations', expected: ['http', 'express', 'undici'] },
   { env: { TRACING_INSTRUMENTATIONS: 'runtime-node' }, key: 'instrumentations', expected: ['http', 'express', 'undici'], shows: ['runtime-node', 'metrics'] },
-  { env: { TRACING_INSTRUMENTATIONS: 'pg,expres' }, key: 'instrumentations', expected: ['pg'], shows: ['did you mean express?'] },
+  { env: { TRACING_INSTRUMENTATIONS: 'http,pg,expres' }, key: 'instrumentations', expected: ['http', 'pg'], shows: ['did you mean express?'] },
   { env: { TRACING_ENABLED: 'maybe' }, key: 'enabled', expected: true },
   { env: { TRACING_PII_MASKING: 'maybe' }, key: 'piiMasking', expected: true },
   { env: { TRACING_RESPONSE_HEADER: 'nope' }, key: 'responseHeader', expected: false },
@@ -112,6 +112,14 @@ describe('config: bad values', () => {
       expect(config[testCase.key as keyof AgentConfig]).to.deep.equal(testCase.expected);
     });
   }
+
+  it('says what an instrumentation list without http costs, and keeps the list', () => {
+    const { config, problems } = loadWith({ TRACING_INSTRUMENTATIONS: 'undici,pg' }, app.root);
+    expect(config.instrumentations).to.deep.equal(['undici', 'pg']);
+    expect(problems).to.have.lengthOf(1);
+    expect(problems[0]).to.match(/^otel-agent: TRACING_INSTRUMENTATIONS="undici,pg" does not include http: .*trace_id.*; using undici,pg as given$/);
+    expect(loadWith({ TRACING_INSTRUMENTATIONS: 'https,undici' }, app.root).problems).to.deep.equal([]);
+  });
 
   it('replaces garbage by the default, not by a lower-precedence OTEL_* variable', () => {
     const rate = loadWith({ TRACING_SAMPLE_RATE: 'abc', OTEL_TRACES_SAMPLER_ARG: '0.5' }, app.root);
