@@ -8,6 +8,7 @@
  *   the app decides (and its eventual exit flushes through 'exit'). If not, flush, remove our
  *   listener and re-raise, so the process still dies by that signal, as it would without the agent.
  *   (Upstream's register keeps the process alive after SIGTERM; we do not copy that.)
+ * - signal-exit's listeners are not "the app's handler": see signalExitListeners() below.
  */
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
@@ -16,6 +17,47 @@ import { safely } from '../safe';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
 const FLUSHED_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/** What signal-exit keeps on globals; everything is read defensively (an app may fake or break it). */
+interface SignalExitGlobals {
+  /** signal-exit 3: one emitter shared by every copy of v3 in the process. */
+  v3?: { count?: unknown };
+  /** signal-exit 4: one emitter shared by every copy (CJS and ESM builds) of v4. */
+  v4?: { count?: unknown };
+}
+
+const SIGNAL_EXIT_V4_EMITTER = Symbol.for('signal-exit emitter');
+
+function readSignalExitGlobals(): SignalExitGlobals {
+  return {
+    v3: (process as unknown as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__,
+    v4: (globalThis as unknown as Record<symbol, { count?: unknown } | undefined>)[SIGNAL_EXIT_V4_EMITTER],
+  };
+}
+
+const countOf = (emitter: { count?: unknown } | undefined): number =>
+  emitter && typeof emitter.count === 'number' && Number.isInteger(emitter.count) && emitter.count > 0 ? emitter.count : 0;
+
+/**
+ * How many of process.listeners(signal) belong to signal-exit (v3 and v4, every loaded copy).
+ *
+ * signal-exit (pulled in by write-file-atomic, proper-lockfile, execa, ora, foreground-child, ...) adds
+ * one listener per signal for each loaded copy and counts the copies on a global emitter: v3 on
+ * `process.__signal_exit_emitter__.count` (`emitter.count += 1` then `process.on(sig, ...)` in load(),
+ * https://github.com/tapjs/signal-exit/blob/v3.0.7/index.js#L37-L44 and #L150-L160), v4 on
+ * `globalThis[Symbol.for('signal-exit emitter')].count` (signal-exit@4.1.0 dist/cjs/index.js lines
+ * 20-46 and 176-187, https://unpkg.com/signal-exit@4.1.0/dist/cjs/index.js). Its listener runs the
+ * onExit hooks and re-raises only when `process.listeners(sig).length === count` (v3 line 121: its own
+ * count; v4 lines 131-145: its own plus v3's), i.e. only when it is alone. It is no handler of the
+ * app's, but it stands back whenever another listener (ours) is there. So we, too, must not count it
+ * as the app's: we flush, step aside and re-raise, and signal-exit then finds itself alone, runs its
+ * hooks and re-raises the signal the process dies by, as without the agent.
+ */
+function signalExitListeners(others: number): number {
+  const { v3, v4 } = readSignalExitGlobals();
+  // Capped at the listeners actually there (the counts are signal-exit's bookkeeping, not ours).
+  return Math.min(others, countOf(v3) + countOf(v4));
+}
 
 export function installExitHooks(processor: WorkerSpanProcessor, config: AgentConfig, logger: AgentLogger): () => void {
   const flushBeforeExit = () =>
@@ -31,13 +73,47 @@ export function installExitHooks(processor: WorkerSpanProcessor, config: AgentCo
   const onExit = () => flushBeforeExit();
   process.on('exit', onExit);
 
+  // Set when a signal arrived that the app handles itself (we stood back), until the next 'beforeExit'.
+  let stoodBackFromSignal = false;
+  // An app's handler may finish by removing itself and re-raising the signal to die by it, e.g.
+  // @godaddy/terminus (https://github.com/godaddy/terminus/blob/v4.12.1/lib/terminus.js#L149-L151).
+  // Bare, that kill is fatal at once. With our listener still there the signal is caught instead and
+  // only dispatched on a later loop turn; if the app's cleanup left nothing that keeps the loop alive
+  // (signal listeners do not), the loop ends first and the process exits 0 with the signal lost. So,
+  // once after such a signal, give the loop one more turn: a re-raised signal still waiting in libuv's
+  // signal pipe then reaches our listener (now alone), which flushes and re-raises it with the
+  // default action. Nothing pending: 'beforeExit' comes again and the process exits as it would have.
+  const onBeforeExit = () => {
+    if (!stoodBackFromSignal) return;
+    stoodBackFromSignal = false;
+    setImmediate(() => {});
+  };
+  process.on('beforeExit', onBeforeExit);
+
   const signalHandlers = FLUSHED_SIGNALS.map((signal) => {
     const onSignal = () => {
-      // Our own listener counts as one: more means the app handles this signal itself.
-      if (process.listenerCount(signal) > 1) return;
+      const others = process.listenerCount(signal) - 1; // all but ours
+      const signalExit = signalExitListeners(others);
+      // A listener that is neither ours nor signal-exit's: the app handles this signal itself.
+      if (others > signalExit) {
+        stoodBackFromSignal = true;
+        return;
+      }
       flushBeforeExit();
       process.removeListener(signal, onSignal);
-      process.removeListener('exit', onExit);
+      if (signalExit === 0) {
+        // Alone: with our listener gone the signal's default action applies, and the re-raise kills
+        // the process at once ('exit' never fires, hence no second flush).
+        process.removeListener('exit', onExit);
+        process.kill(process.pid, signal);
+        return;
+      }
+      // Only signal-exit's listeners are left. Whichever order the listeners run in: one of them still
+      // to run in this emit now finds itself alone, runs its hooks and re-raises (the process dies
+      // there, before our queued signal matters); if they all ran before ours, they saw us and stood
+      // back, so the re-raise (caught, since they still listen) reaches them, alone, on the next turn.
+      // Our 'exit' listener stays: a v4 onExit hook may return true to keep the process alive (e.g.
+      // foreground-child waiting for its child), and whatever ends it later still flushes.
       process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
@@ -46,6 +122,7 @@ export function installExitHooks(processor: WorkerSpanProcessor, config: AgentCo
 
   return function uninstallExitHooks() {
     process.removeListener('exit', onExit);
+    process.removeListener('beforeExit', onBeforeExit);
     for (const { signal, onSignal } of signalHandlers) process.removeListener(signal, onSignal);
   };
 }
