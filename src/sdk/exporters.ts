@@ -38,19 +38,153 @@ function createOtlpGrpcExporter(config: AgentConfig): NamedExporter {
   };
 }
 
+type OtlpExporterBaseModule = typeof import('@opentelemetry/otlp-exporter-base');
+// (Type only: this tsconfig's moduleResolution does not read export maps; the runtime require does.)
+type OtlpExporterBaseNodeHttpModule = typeof import('@opentelemetry/otlp-exporter-base/build/src/index-node-http');
+type OtlpTransformerModule = typeof import('@opentelemetry/otlp-transformer');
+type ExportResponse = import('@opentelemetry/otlp-exporter-base').ExportResponse;
+
+/** Upstream's RetryingTransport schedule (otlp-exporter-base 0.222.0 build/src/retrying-transport.js). */
+const RETRY = { maxRetries: 5, initialBackoffMs: 1000, maxBackoffMs: 5000, multiplier: 1.5, jitter: 0.2 };
+/** Upstream's cap on a response body (http-transport-utils.js MAX_RESPONSE_BODY_SIZE). */
+const MAX_RESPONSE_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Network errors worth another attempt. Not ECONNREFUSED: see OtlpHttpTransport. (Upstream's list,
+ * http-transport-utils.js isHttpTransportNetworkErrorRetryable, minus that one.)
+ */
+const RETRYABLE_NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+const RETRYABLE_HTTP_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * The OTLP/HTTP exporter's transport: one POST per attempt, retried on upstream's schedule, except
+ * that a refused connection is not retried.
+ *
+ * Why: upstream's OTLP/HTTP exporter (createOtlpHttpExportDelegate) wraps its HTTP transport in a
+ * RetryingTransport that treats ECONNREFUSED as retryable and retries up to 5 times after 1, 1.5,
+ * 2.25, 3.4 and 5 s (+-20% jitter), as long as the export timeout (TRACING_EXPORT_TIMEOUT_MS, 30 s by
+ * default) allows: measured against a refused port, 6 attempts over 13.5 s before the export fails.
+ * The exit flush waits for that export (BatchSpanProcessor.forceFlush awaits it), so every process
+ * whose collector refuses connections sat out the whole TRACING_SHUTDOWN_TIMEOUT_MS at exit (5.1 s
+ * instead of 0.06 s for a short script). A refused connection fails in well under a millisecond on the
+ * spot: nothing listens, and a retry a second later only delays exit; the gRPC exporter does not retry
+ * at all (createOtlpNetworkExportDelegate with no RetryingTransport) and gives up as fast. So a refused
+ * export fails at once and its spans are dropped and counted, like any failed batch; the next batch
+ * tries again, so spans flow again when the collector is back. Everything else (429/502/503/504 with
+ * Retry-After, timeouts, resets) is still retried as upstream does, within the export timeout, and at
+ * exit within TRACING_SHUTDOWN_TIMEOUT_MS: a slow or briefly failing collector still gets its spans.
+ */
+class OtlpHttpTransport {
+  constructor(
+    private readonly _url: URL,
+    private readonly _headers: Record<string, string>,
+    private readonly _agent: import('http').Agent,
+    private readonly _request: typeof import('http').request,
+    private readonly _newHttpError: (message: string | undefined, code: number, body: string) => Error,
+  ) {}
+
+  async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+    const deadline = Date.now() + timeoutMillis;
+    let backoff = RETRY.initialBackoffMs;
+    let result = await this._attempt(data, timeoutMillis);
+    for (let retries = RETRY.maxRetries; result.status === 'retryable' && retries > 0; retries--) {
+      const jittered = Math.min(backoff * (1 + Math.random() * 2 * RETRY.jitter - RETRY.jitter), RETRY.maxBackoffMs);
+      backoff *= RETRY.multiplier;
+      const retryInMs = result.retryInMillis !== undefined && result.retryInMillis >= 0 ? result.retryInMillis : jittered;
+      const remaining = deadline - Date.now();
+      if (retryInMs > remaining) break;
+      await new Promise((resolve) => setTimeout(resolve, retryInMs));
+      result = await this._attempt(data, deadline - Date.now());
+    }
+    return result;
+  }
+
+  shutdown(): void {
+    this._agent.destroy();
+  }
+
+  private _attempt(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+    return new Promise<ExportResponse>((resolve) => {
+      const req = this._request(this._url, { method: 'POST', headers: { ...this._headers, 'Content-Length': String(data.byteLength) }, agent: this._agent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BODY_BYTES) {
+            resolve({ status: 'failure', error: new Error(`OTLP export response body exceeded size limit of ${MAX_RESPONSE_BODY_BYTES} bytes`) });
+            res.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (error) => resolve({ status: 'failure', error }));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status <= 299) {
+            resolve({ status: 'success', data: Buffer.concat(chunks) });
+          } else if (RETRYABLE_HTTP_STATUSES.has(status)) {
+            resolve({ status: 'retryable', retryInMillis: parseRetryAfterMs(res.headers['retry-after']) });
+          } else {
+            resolve({ status: 'failure', error: this._newHttpError(res.statusMessage, status, Buffer.concat(chunks).toString()) });
+          }
+        });
+      });
+      req.setTimeout(Math.max(1, timeoutMillis), () => {
+        req.destroy();
+        resolve({ status: 'retryable', error: new Error('Request timed out') });
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const retryable = typeof error.code === 'string' && RETRYABLE_NETWORK_ERRORS.has(error.code);
+        resolve(retryable ? { status: 'retryable', error } : { status: 'failure', error });
+      });
+      req.end(data);
+    });
+  }
+}
+
+/** Retry-After as milliseconds (seconds or an HTTP date), as upstream's parseRetryAfterToMills. */
+function parseRetryAfterMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number.parseInt(value, 10);
+  if (Number.isInteger(seconds)) return seconds > 0 ? seconds * 1000 : undefined;
+  const delay = new Date(value).getTime() - Date.now();
+  return Number.isNaN(delay) ? undefined : Math.max(0, delay);
+}
+
 function createOtlpHttpExporter(config: AgentConfig): NamedExporter {
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  // Upstream's own building blocks, taken from the copies @opentelemetry/exporter-trace-otlp-proto uses:
+  // the same serializer, concurrency-bounded delegate and exporter metrics as its OTLPTraceExporter,
+  // with OtlpHttpTransport instead of its retrying HTTP transport (createOtlpNetworkExportDelegate is
+  // the public way to bring a transport, as the gRPC exporter does).
+  const protoRequire = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-proto'));
+  const base = protoRequire('@opentelemetry/otlp-exporter-base') as OtlpExporterBaseModule;
+  const nodeHttp = protoRequire('@opentelemetry/otlp-exporter-base/node-http') as OtlpExporterBaseNodeHttpModule;
+  const transformer = protoRequire('@opentelemetry/otlp-transformer') as OtlpTransformerModule;
+  const { version } = protoRequire('@opentelemetry/exporter-trace-otlp-proto/package.json') as { version: string };
+
   const url = config.endpoint ?? DEFAULT_OTLP_HTTP_ENDPOINT;
+  const parsed = new URL(url);
+  const https = parsed.protocol === 'https:';
   const ca = readCa(config);
+  const http = (https ? require('https') : require('http')) as typeof import('http');
+  const agent = new http.Agent(ca ? ({ ca, keepAlive: true } as import('http').AgentOptions) : { keepAlive: true });
+  const transport = new OtlpHttpTransport(
+    parsed,
+    {
+      ...config.headers,
+      'Content-Type': 'application/x-protobuf',
+      'User-Agent': `OTel-OTLP-Exporter-JavaScript/${version}`,
+    },
+    agent,
+    http.request,
+    (message, code, body) => new base.OTLPExporterError(message, code, body),
+  );
+  const options = { ...base.getSharedConfigurationDefaults(), timeoutMillis: config.exportTimeoutMs };
+  const metrics = nodeHttp.createOtlpHttpExporterMetrics('otlp_http_span_exporter', transformer.TraceExporterMetricsHelper, url, undefined);
+  const delegate = base.createOtlpNetworkExportDelegate(options, transformer.ProtobufTraceSerializer, metrics, transport);
   return {
     name: 'otlp-http',
     destination: url,
-    exporter: new OTLPTraceExporter({
-      url,
-      headers: { ...config.headers },
-      timeoutMillis: config.exportTimeoutMs,
-      httpAgentOptions: ca ? { ca, keepAlive: true } : { keepAlive: true },
-    }),
+    exporter: new base.OTLPExporterBase(delegate),
   };
 }
 

@@ -6,8 +6,9 @@ import { expect } from 'chai';
 import { runApp, startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { fixture } from '../helpers/paths';
-import { startOtlpGrpcReceiver } from '../helpers/receivers';
+import { startOtlpGrpcReceiver, startOtlpHttpReceiver } from '../helpers/receivers';
 import type { Receiver } from '../helpers/receivers';
+import { refusedPort } from '../helpers/refused-port';
 
 interface ExitCase {
   mode: string;
@@ -122,4 +123,80 @@ describe('a dead collector never keeps the app alive (integration)', function ()
       }
     });
   }
+});
+
+describe('a refusing collector does not delay exit (integration)', function () {
+  this.timeout(60_000);
+  const DROPPED_LINE = /^otel-agent: 1 spans dropped \(collector unreachable or queue full\)$/m;
+  let target: RunningApp;
+  let targetUrl: string;
+
+  before(async () => {
+    target = startApp(fixture('http-app.js'), { agent: 'none' });
+    targetUrl = `http://127.0.0.1:${await target.port()}`;
+  });
+  after(async () => {
+    await target.stop('SIGKILL');
+  });
+
+  async function timedRun(options: Parameters<typeof runApp>[1]) {
+    const started = Date.now();
+    const exit = await runApp(fixture('exit-app.js'), options);
+    return { ...exit, ms: Date.now() - started };
+  }
+
+  for (const exporter of ['otlp', 'otlp-http'] as const) {
+    // Default TRACING_SHUTDOWN_TIMEOUT_MS (5 s): a short job must not sit it out when nothing listens.
+    it(`${exporter}, connection refused: a finished script exits about as fast as bare, and says what it dropped`, async () => {
+      const port = await refusedPort();
+      const env = { MODE: 'exit3', TARGET_URL: targetUrl };
+      const bare = await timedRun({ agent: 'none', env });
+      const traced = await timedRun({
+        env: { ...env, TRACING_EXPORTER: exporter, TRACING_ENDPOINT: exporter === 'otlp' ? `http://127.0.0.1:${port}` : `http://127.0.0.1:${port}/v1/traces` },
+      });
+      expect({ code: traced.code, signal: traced.signal }, traced.stderr).to.deep.equal({ code: 3, signal: null });
+      expect(traced.stderr).to.match(DROPPED_LINE);
+      expect(traced.stderr, 'no flush timeout').not.to.include('TRACING_SHUTDOWN_TIMEOUT_MS');
+      // Bare + the agent's start-up (loading the SDK and instrumentations, the worker's boot) + one
+      // refused connection: ~0.3-0.45 s measured; the shutdown budget it used to wait is 5 s.
+      expect(traced.ms, `bare ${bare.ms} ms`).to.be.below(bare.ms + 1500);
+    });
+  }
+
+  it('otlp-http, a slow collector (answers after 1.5 s): the exit flush still waits for it within the budget', async () => {
+    const receiver = await startOtlpHttpReceiver();
+    try {
+      receiver.setBehaviour({ slowMs: 1500 });
+      const traced = await timedRun({
+        env: { MODE: 'exit3', TARGET_URL: targetUrl, TRACING_EXPORTER: 'otlp-http', TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '60000' },
+      });
+      expect({ code: traced.code, signal: traced.signal }, traced.stderr).to.deep.equal({ code: 3, signal: null });
+      expect(traced.stderr).not.to.match(/spans dropped/);
+      expect(receiver.spans.filter((span) => span.kind === 'CLIENT').map((span) => span.attributes['url.full'])).to.deep.equal([`${targetUrl}/health`]);
+      expect(traced.ms).to.be.within(1500, 5000 + 1500);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('otlp-http, a collector answering 503 then 200: the exit flush retries and the span arrives', async () => {
+    const receiver = await startOtlpHttpReceiver();
+    let poll: NodeJS.Timeout | undefined;
+    try {
+      receiver.setBehaviour('unavailable');
+      // Back to 'ok' after the first refusal; the exporter retries ~1 s later (upstream's schedule).
+      poll = setInterval(() => {
+        if (receiver.rejectedRequests > 0) receiver.setBehaviour('ok');
+      }, 10);
+      const traced = await timedRun({
+        env: { MODE: 'exit3', TARGET_URL: targetUrl, TRACING_EXPORTER: 'otlp-http', TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '60000' },
+      });
+      expect({ code: traced.code, signal: traced.signal }, traced.stderr).to.deep.equal({ code: 3, signal: null });
+      expect(receiver.rejectedRequests, 'the first attempt was refused').to.equal(1);
+      expect(receiver.spans.filter((span) => span.kind === 'CLIENT')).to.have.length(1);
+    } finally {
+      clearInterval(poll);
+      await receiver.close();
+    }
+  });
 });
