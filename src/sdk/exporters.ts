@@ -116,7 +116,13 @@ class OtlpHttpTransport {
           }
           chunks.push(chunk);
         });
-        res.on('error', (error) => resolve({ status: 'failure', error }));
+        // As upstream: a body cut short after a 2xx status still delivered the spans.
+        res.on('error', (error) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status <= 299) resolve({ status: 'success' });
+          else if (RETRYABLE_HTTP_STATUSES.has(status)) resolve({ status: 'retryable', error, retryInMillis: parseRetryAfterMs(res.headers['retry-after']) });
+          else resolve({ status: 'failure', error });
+        });
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status <= 299) {
