@@ -4,11 +4,14 @@
  * - 'exit' (normal end, process.exit(n), uncaught exception, unhandled rejection): block until the
  *   export worker has exported what is queued, bounded by TRACING_SHUTDOWN_TIMEOUT_MS. process.exit
  *   is never wrapped, so the exit code is the app's and no code after process.exit() runs.
- * - SIGTERM/SIGINT: listeners are counted when the signal ARRIVES. If the app has its own handler,
- *   the app decides (and its eventual exit flushes through 'exit'). If not, flush, remove our
- *   listener and re-raise, so the process still dies by that signal, as it would without the agent.
- *   (Upstream's register keeps the process alive after SIGTERM; we do not copy that.)
+ * - SIGTERM/SIGINT: listeners are counted when the signal ARRIVES (ours runs first, so every listener
+ *   is still there, process.once() ones included). If the app has its own handler, the app decides
+ *   (and its eventual exit flushes through 'exit'). If not, flush, remove our listener and re-raise,
+ *   so the process still dies by that signal, as it would without the agent. (Upstream's register
+ *   keeps the process alive after SIGTERM; we do not copy that.)
  * - signal-exit's listeners are not "the app's handler": see signalExitListeners() below.
+ * - An app's handler that removes itself and re-raises (terminus) still dies by the signal: see
+ *   onRemoveListener below.
  */
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
@@ -17,6 +20,12 @@ import { safely } from '../safe';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
 const FLUSHED_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * How long the loop is kept alive after the app let go of a signal it handled, for a re-raise to be
+ * dispatched (it needs one more poll of the loop, not wall time: this only bounds the wait).
+ */
+const LET_GO_GRACE_MS = 50;
 
 /** What signal-exit keeps on globals; everything is read defensively (an app may fake or break it). */
 interface SignalExitGlobals {
@@ -73,22 +82,26 @@ export function installExitHooks(processor: WorkerSpanProcessor, config: AgentCo
   const onExit = () => flushBeforeExit();
   process.on('exit', onExit);
 
-  // Set when a signal arrived that the app handles itself (we stood back), until the next 'beforeExit'.
-  let stoodBackFromSignal = false;
+  // Signals that arrived while the app handled them itself (we stood back), until the app lets go.
+  const stoodBackFrom = new Set<string>();
   // An app's handler may finish by removing itself and re-raising the signal to die by it, e.g.
   // @godaddy/terminus (https://github.com/godaddy/terminus/blob/v4.12.1/lib/terminus.js#L149-L151).
   // Bare, that kill is fatal at once. With our listener still there the signal is caught instead and
-  // only dispatched on a later loop turn; if the app's cleanup left nothing that keeps the loop alive
-  // (signal listeners do not), the loop ends first and the process exits 0 with the signal lost. So,
-  // once after such a signal, give the loop one more turn: a re-raised signal still waiting in libuv's
-  // signal pipe then reaches our listener (now alone), which flushes and re-raises it with the
-  // default action. Nothing pending: 'beforeExit' comes again and the process exits as it would have.
-  const onBeforeExit = () => {
-    if (!stoodBackFromSignal) return;
-    stoodBackFromSignal = false;
-    setImmediate(() => {});
+  // dispatched only on the next loop iteration; if the app's cleanup left nothing that keeps the loop
+  // alive (signal listeners do not), the loop ends first and the process exits 0, the signal lost.
+  // So when the app lets go of a signal it was handling (its last listener for it removed), a short
+  // timer keeps the loop alive into the next iteration: a re-raised signal, already waiting in libuv's
+  // signal pipe, then reaches our listener (now alone), which flushes and re-raises it with the default
+  // action. Without a re-raise the app's natural exit comes at most LET_GO_GRACE_MS later. (Not a
+  // 'beforeExit' listener scheduling one more turn: that emits 'beforeExit' twice to the app's own.)
+  const onRemoveListener = (event: string | symbol) => {
+    if (typeof event !== 'string' || !stoodBackFrom.has(event)) return;
+    const others = process.listenerCount(event) - 1; // all but ours
+    if (others > signalExitListeners(others)) return; // the app still handles it
+    stoodBackFrom.delete(event);
+    setTimeout(() => {}, LET_GO_GRACE_MS);
   };
-  process.on('beforeExit', onBeforeExit);
+  process.on('removeListener', onRemoveListener);
 
   const signalHandlers = FLUSHED_SIGNALS.map((signal) => {
     const onSignal = () => {
@@ -96,7 +109,7 @@ export function installExitHooks(processor: WorkerSpanProcessor, config: AgentCo
       const signalExit = signalExitListeners(others);
       // A listener that is neither ours nor signal-exit's: the app handles this signal itself.
       if (others > signalExit) {
-        stoodBackFromSignal = true;
+        stoodBackFrom.add(signal);
         return;
       }
       flushBeforeExit();
@@ -116,13 +129,16 @@ export function installExitHooks(processor: WorkerSpanProcessor, config: AgentCo
       // foreground-child waiting for its child), and whatever ends it later still flushes.
       process.kill(process.pid, signal);
     };
-    process.on(signal, onSignal);
+    // In front of the listeners already there (a preload before ours): a process.once() listener is
+    // removed before it is called, so one running ahead of ours would be gone from the count and its
+    // app killed by our re-raise in the middle of its cleanup. Listeners added later come after ours.
+    process.prependListener(signal, onSignal);
     return { signal, onSignal };
   });
 
   return function uninstallExitHooks() {
     process.removeListener('exit', onExit);
-    process.removeListener('beforeExit', onBeforeExit);
+    process.removeListener('removeListener', onRemoveListener);
     for (const { signal, onSignal } of signalHandlers) process.removeListener(signal, onSignal);
   };
 }
