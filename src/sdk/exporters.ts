@@ -72,6 +72,10 @@ const RETRYABLE_HTTP_STATUSES = new Set([429, 502, 503, 504]);
  * tries again, so spans flow again when the collector is back. Everything else (429/502/503/504 with
  * Retry-After, timeouts, resets) is still retried as upstream does, within the export timeout, and at
  * exit within TRACING_SHUTDOWN_TIMEOUT_MS: a slow or briefly failing collector still gets its spans.
+ * Upstream sources (as installed: otlp-exporter-base 0.222.0, build/src/):
+ * https://github.com/open-telemetry/opentelemetry-js/blob/main/experimental/packages/otlp-exporter-base/src/retrying-transport.ts
+ * (the schedule), .../src/transport/http-transport-utils.ts (ECONNREFUSED among the retryable network
+ * errors), .../src/otlp-http-export-delegate.ts (RetryingTransport always wraps the HTTP transport).
  */
 class OtlpHttpTransport {
   constructor(
