@@ -3,7 +3,7 @@
  * Everything heavy is required here, never from register.ts, so TRACING_ENABLED=false loads none of it.
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { LoadedConfig } from './config/types';
+import type { AgentConfig, LoadedConfig } from './config/types';
 import { createLogger } from './logger';
 import type { AgentLogger } from './logger';
 import { reportInternalError, safely, setSafeLogger } from './safe';
@@ -26,11 +26,11 @@ export function getRunningAgent(): RunningAgent | undefined {
   return running;
 }
 
-function loadInstrumentations(names: string[], logger: AgentLogger): Instrumentation[] {
+function loadInstrumentations(config: AgentConfig, logger: AgentLogger): Instrumentation[] {
   const loaded: Instrumentation[] = [];
-  for (const name of names) {
+  for (const name of config.instrumentations) {
     try {
-      loaded.push(createInstrumentation(name));
+      loaded.push(createInstrumentation(name, config));
     } catch (err) {
       logger.error(`cannot load instrumentation "${name}" (${err instanceof Error ? err.message : String(err)}); continuing without it`);
     }
@@ -46,7 +46,7 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
   setSafeLogger(logger);
 
   const pipeline = startTracing(config, logger);
-  const instrumentations = loadInstrumentations(config.instrumentations, logger);
+  const instrumentations = loadInstrumentations(config, logger);
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const unregisterInstrumentations = registerInstrumentations({ instrumentations, tracerProvider: pipeline.provider });
 

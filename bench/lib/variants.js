@@ -1,5 +1,5 @@
 'use strict';
-/** The five variants, each a way to start bench/apps/express-app.js. */
+/** The variants, each a way to start bench/apps/express-app.js. */
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -19,6 +19,16 @@ function variants({ receiverUrl, agentRegister = path.join(ROOT, 'build', 'regis
       label: 'agent 10%',
       nodeArgs: ['-r', agentRegister],
       env: agentEnv({ TRACING_SAMPLE_RATE: '0.1' }),
+      agent: true,
+      exports: true,
+    },
+    {
+      // The cost of keeping errors (TRACING_KEEP_ERRORS, on by default): unsampled requests are recorded
+      // until their outcome is known. Compare with 'agent10' in the same run.
+      id: 'agent10nokeep',
+      label: 'agent 10%, no keeping',
+      nodeArgs: ['-r', agentRegister],
+      env: agentEnv({ TRACING_SAMPLE_RATE: '0.1', TRACING_KEEP_ERRORS: 'false' }),
       agent: true,
       exports: true,
     },

@@ -14,7 +14,7 @@ import type { AnyConfigOption, ConfigOption, OtelFallback, ResolveContext, Value
 import { formatProblemLine, type Problem } from './problem-line';
 import { findAppPackage, type AppPackage } from './app-package';
 import { createEnvReader } from './value-parsers';
-import { parseResourceAttributes, RESOURCE_ATTRIBUTES_VARIABLE } from './otel-fallbacks';
+import { parseResourceAttributes, RESOURCE_ATTRIBUTES_VARIABLE, SAMPLER_ARG_VARIABLE, samplerArgApplies } from './otel-fallbacks';
 import { ALL_OPTIONS, cloneValue, defaultConfig, displayValue, optionFor, TRACING_VARIABLES } from './schema';
 import { closestMatch } from './did-you-mean';
 
@@ -92,6 +92,7 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
 
   clampBatchToQueue(config as AgentConfig, sources as ConfigSources, ctx, problems);
   warnWhenRequestsGoUntraced(config as AgentConfig, sources as ConfigSources, ctx, problems);
+  warnWhenSamplerArgIsIgnored(ctx, problems);
   reportUnknownVariables(env, problems);
 
   return { config: config as AgentConfig, sources: sources as ConfigSources, problems: problems.lines() };
@@ -161,6 +162,21 @@ function warnWhenRequestsGoUntraced(config: AgentConfig, sources: ConfigSources,
     whatIsWrong:
       'does not include http: incoming requests get no server span, so JSON error bodies carry no trace_id, TRACING_RESPONSE_HEADER adds nothing and request errors are not recorded',
     instead: `using ${config.instrumentations.join(',') || 'none'} as given`,
+  });
+  problems.finishOption('');
+}
+
+/** OTEL_TRACES_SAMPLER_ARG means something only as the argument of a named ratio sampler (the specification). */
+function warnWhenSamplerArgIsIgnored(ctx: ResolveContext, problems: ProblemCollector): void {
+  const arg = ctx.read(SAMPLER_ARG_VARIABLE);
+  if (arg === undefined || ctx.read('TRACING_SAMPLE_RATE') !== undefined || samplerArgApplies(ctx)) return;
+  const sampler = ctx.read('OTEL_TRACES_SAMPLER');
+  problems.startOption();
+  problems.add({
+    variable: SAMPLER_ARG_VARIABLE,
+    shownValue: arg,
+    whatIsWrong: sampler === undefined ? 'is set but OTEL_TRACES_SAMPLER names no ratio sampler' : `is not an argument of OTEL_TRACES_SAMPLER=${sampler}`,
+    instead: 'ignored',
   });
   problems.finishOption('');
 }

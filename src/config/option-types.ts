@@ -50,7 +50,8 @@ export type OptionType =
   | 'list'
   | 'key=value list'
   | 'enum'
-  | 'JSON array or string';
+  | 'JSON array or string'
+  | 'JSON array';
 
 export interface ConfigOption<K extends ConfigKey = ConfigKey> {
   key: K;

@@ -122,10 +122,29 @@ export const parseOtelSampler: ValueParser<number> = (raw, variable, ctx) => {
   return undefined;
 };
 
-/** OTEL_TRACES_SAMPLER_ARG on its own means a ratio only when no sampler, or a ratio sampler, is named. */
+/**
+ * OTEL_TRACES_SAMPLER_ARG is the argument of a ratio sampler (the specification): it means nothing
+ * unless OTEL_TRACES_SAMPLER names one (reported by load-config's cross-checks when set alone).
+ */
 export function samplerArgApplies(ctx: ResolveContext): boolean {
   const sampler = ctx.read('OTEL_TRACES_SAMPLER')?.toLowerCase();
-  return sampler === undefined || RATIO_SAMPLERS.includes(sampler);
+  return sampler !== undefined && RATIO_SAMPLERS.includes(sampler);
+}
+
+/** Whether OTEL_TRACES_SAMPLER names a sampler the agent knows; the value's own problems are reported by sampleRate. */
+export function isKnownOtelSampler(name: string): boolean {
+  return name in SAMPLER_CONSTANTS || RATIO_SAMPLERS.includes(name);
+}
+
+/** always_on, always_off and traceidratio ignore the parent's decision; the parentbased_* ones follow it. */
+export const parseOtelSamplerParentBased: ValueParser<boolean> = (raw) => {
+  const sampler = raw.toLowerCase();
+  return isKnownOtelSampler(sampler) ? { value: sampler.startsWith('parentbased_') } : undefined;
+};
+
+/** TRACING_SAMPLE_RATE is the parent-based ratio and wins over OTEL_TRACES_SAMPLER, as every TRACING_* does. */
+export function otelSamplerApplies(ctx: ResolveContext): boolean {
+  return ctx.read('TRACING_SAMPLE_RATE') === undefined;
 }
 
 const OTEL_LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;

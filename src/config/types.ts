@@ -3,6 +3,8 @@
  * Every field is always set: a missing or invalid value has already been replaced by its default.
  */
 
+import type { SamplingRule } from './sampling-options';
+
 export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'console', 'file', 'none'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
 
@@ -29,6 +31,20 @@ export interface AgentConfig {
   jaegerAgentPort: number;
   filePath: string;
   sampleRate: number;
+  /** Whether a valid parent's sampled flag decides (the parentbased_* samplers; TRACING_SAMPLE_RATE always is). */
+  samplerParentBased: boolean;
+  /** First match wins, for traces this process starts (no parent, or the sampler is not parent-based). */
+  samplingRules: SamplingRule[];
+  /** Token bucket on new root traces that head sampling kept; undefined: no limit. */
+  maxTracesPerSecond: number | undefined;
+  /** Keep (record and export) a trace not head-sampled when its local root ends in error. */
+  keepErrors: boolean;
+  /** Keep a trace not head-sampled when its local root lasts at least this long; undefined: off. */
+  keepSlowerThanMs: number | undefined;
+  /** Spans of not-yet-decided traces held at most, before the oldest trace is dropped. */
+  keepMaxPendingSpans: number;
+  /** Request path globs that get no span at all (health checks, probes, scrapes). */
+  ignorePaths: string[];
   /** Short names, e.g. ['http', 'express', 'undici', 'pg']. */
   instrumentations: string[];
   /** Whether to install the ESM loader hook: 'auto' does so only for an ESM entry point or --import. */

@@ -11,6 +11,8 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createRequire } from 'module';
 import { IncomingMessage, ServerResponse } from 'http';
 import { rememberServerSpan, trackOpenServerSpan } from '../patches/request-spans';
+import type { AgentConfig } from '../config/types';
+import { compilePathGlobs } from '../sdk/sampling';
 import { keepNextIdentity, makeLayerErrorReadsSafe } from './express-semantics';
 import { keepHandlerThrowsUncaught } from './http-handler-throws';
 
@@ -34,11 +36,21 @@ function findInstrumentationClass(exports: Record<string, unknown>, packageName:
   throw new Error(`${packageName} exports no *Instrumentation class`);
 }
 
-export function createInstrumentation(shortName: string): Instrumentation {
+/** The request's path, without building a URL object (the hook runs for every request). */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+export function createInstrumentation(shortName: string, config: Pick<AgentConfig, 'ignorePaths'>): Instrumentation {
   switch (shortName) {
     case 'http': {
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      const isIgnoredPath = compilePathGlobs(config.ignorePaths);
       const instrumentation = new HttpInstrumentation({
+        // TRACING_IGNORE_PATHS: upstream runs such a request under suppressTracing: no span, nothing exported.
+        ...(isIgnoredPath !== undefined && { ignoreIncomingRequestHook: (request: IncomingMessage) => isIgnoredPath(pathOf(request.url)) }),
         requestHook(span, request) {
           // Incoming requests only (outgoing ones are ClientRequests): the error paths look spans up by request.
           if (request instanceof IncomingMessage) rememberServerSpan(request, span);

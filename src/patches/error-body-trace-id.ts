@@ -40,12 +40,12 @@
  * - Http2ServerResponse (http2 compatibility API) and bytes written straight to res.socket are not covered.
  */
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
-import type { SpanContext } from '@opentelemetry/api';
+import type { Span, SpanContext } from '@opentelemetry/api';
 import * as http from 'http';
 import type { ServerResponse } from 'http';
 import type { AgentConfig } from '../config/types';
 import { reportInternalError } from '../safe';
-import { serverSpanOf } from './request-spans';
+import { noteTraceIdShown, serverSpanOf } from './request-spans';
 import type { AgentPatch, PatchContext } from './types';
 import {
   chunkToBuffer,
@@ -196,12 +196,17 @@ const WRAPPERS: Record<PatchedMethod, AnyMethod> = {
 // ---------------------------------------------------------------------------------------------------
 // Deciding at writeHead
 
-function spanContextOf(res: ServerResponse): SpanContext | undefined {
+/** The span whose trace id this response carries: the request's server span, else the active one. */
+function spanOf(res: ServerResponse): Span | undefined {
   // Non-recording (unsampled) spans have valid ids too: the body gets a trace id either way.
-  const server = serverSpanOf(res.req)?.spanContext();
-  if (server !== undefined && isSpanContextValid(server)) return server;
-  const active = trace.getSpan(context.active())?.spanContext();
-  return active !== undefined && isSpanContextValid(active) ? active : undefined;
+  const server = serverSpanOf(res.req);
+  if (server !== undefined && isSpanContextValid(server.spanContext())) return server;
+  const active = trace.getSpan(context.active());
+  return active !== undefined && isSpanContextValid(active.spanContext()) ? active : undefined;
+}
+
+function spanContextOf(res: ServerResponse): SpanContext | undefined {
+  return spanOf(res)?.spanContext();
 }
 
 function isCandidate(res: ServerResponse, statusCode: number, headers: HeadersArg | undefined): boolean {
@@ -329,6 +334,8 @@ function releaseCollected(res: ServerResponse, collecting: CollectingResponse): 
 // Rewriting at end()
 
 interface RewritePlan {
+  /** Its trace id is in the body: a client saw it, so keep-by-outcome.ts keeps the trace. */
+  span: Span;
   body: Buffer;
   /** Content-Length was set with setHeader() before any header was stored: set it again to the new length, under the app's spelling. */
   contentLengthName: string | undefined;
@@ -380,11 +387,12 @@ function planRewrite(
     if (declared !== undefined && rewritableLength(declared) !== total) return undefined;
   }
 
-  const spanContext = spanContextOf(res);
-  if (spanContext === undefined) return undefined;
-  const rewritten = injectTraceIdIntoJsonBody(body, spanContext.traceId, fieldName);
+  const span = spanOf(res);
+  if (span === undefined) return undefined;
+  const rewritten = injectTraceIdIntoJsonBody(body, span.spanContext().traceId, fieldName);
   if (rewritten === undefined) return undefined;
   return {
+    span,
     body: rewritten,
     contentLengthName: state === undefined && res.hasHeader('content-length') ? rawHeaderName(res, 'content-length') : undefined,
     storedLength: state?.declaredLength,
@@ -420,6 +428,7 @@ function applyRewrite(res: ServerResponse, state: CollectingResponse | undefined
   else setState(res, RELEASED);
   if (plan.contentLengthName !== undefined) res.setHeader(plan.contentLengthName, String(plan.body.length));
   if (plan.storedLength !== undefined) correctStoredLength(res, plan.storedLength, plan.body.length);
+  noteTraceIdShown(plan.span);
   return plan.callback ? originalEnd.call(res, plan.body, plan.callback) : originalEnd.call(res, plan.body);
 }
 

@@ -88,3 +88,17 @@ export function endOpenServerSpans(): number {
   openServerSpans.clear();
   return ended;
 }
+
+/**
+ * Spans whose trace id the agent put into a response body (patches/error-body-trace-id.ts): a client
+ * saw that id, so the trace must be kept even when it was not sampled (sdk/keep-by-outcome.ts).
+ */
+const traceIdShown = new WeakSet<object>();
+
+export function noteTraceIdShown(span: object): void {
+  traceIdShown.add(span);
+}
+
+export function wasTraceIdShown(span: object): boolean {
+  return traceIdShown.has(span);
+}

@@ -16,6 +16,7 @@
  * and the spans of the shown traces.
  */
 import type { JsonSpan } from '../sdk/json-lines-exporter';
+import { ATTR_KEPT_BY } from '../sdk/kept-by';
 import type { ErrorTrace, OperationLatency, Report, ReportFilters, ReportSpan, TraceTree } from './model';
 import { inWindow, spanMatches } from './filters';
 import { DurationSeries, summarizeLatency } from './percentiles';
@@ -75,7 +76,7 @@ export async function buildReport(files: readonly string[], options: ReportOptio
   }
 
   // Pass 1.
-  const input = { files: [...files], lines: 0, spans: 0, badLines: 0, filteredOut: 0 };
+  const input = { files: [...files], lines: 0, spans: 0, badLines: 0, filteredOut: 0, keptByOutcome: 0 };
   const operations = new Map<string, OperationStats>();
   const graph = new ServiceGraphBuilder();
   const services = new Set<string>();
@@ -92,7 +93,10 @@ export async function buildReport(files: readonly string[], options: ReportOptio
     if (matches) services.add(service);
 
     if (span.kind === 'SERVER') {
-      if (matches) recordLatency(operations, service, operationOf(span), span.durationMs, error);
+      // Latency from head-sampled spans only: spans kept for their outcome (errors, slow requests at
+      // a low sample rate) are not a representative sample. Errors and the graph use every span.
+      if (matches && span.attributes[ATTR_KEPT_BY] === undefined) recordLatency(operations, service, operationOf(span), span.durationMs, error);
+      else if (matches) input.keptByOutcome++;
       graph.addServer({ parentSpanId: span.parentSpanId, service, error });
     } else if (span.kind === 'CLIENT') {
       graph.addClient({ spanId: span.spanId, service, peer: peerOf(span), error, counted: inWindow(span, filters, newestEndMs) });

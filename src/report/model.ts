@@ -91,6 +91,8 @@ export interface ReportInput {
   badLines: number;
   /** Spans left out by the filters. */
   filteredOut: number;
+  /** SERVER spans exported for their outcome (otel_agent.kept_by), left out of the latency table. */
+  keptByOutcome: number;
 }
 
 export interface Report {

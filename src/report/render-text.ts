@@ -40,7 +40,11 @@ export function renderText(report: Report): string {
   );
   out.push(`Filters: ${describeFilters(report.filters)}`, '');
 
-  out.push('Latency per operation (SERVER spans, slowest p95 first)');
+  out.push(
+    report.input.keptByOutcome > 0
+      ? `Latency per operation (head-sampled SERVER spans, slowest p95 first; ${report.input.keptByOutcome} kept for their outcome left out)`
+      : 'Latency per operation (SERVER spans, slowest p95 first)',
+  );
   if (report.latency.length === 0) out.push('  none');
   else
     out.push(

@@ -8,23 +8,16 @@
  */
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
-import type { Sampler } from '@opentelemetry/sdk-trace';
 import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { WorkerSpanProcessor } from './worker-span-processor';
 import { ClientErrorTypeProcessor } from '../errors/client-error-type';
+import { OutcomeKeepingProcessor } from './keep-by-outcome';
+import { AgentSampler } from './sampling';
 
 export interface TracingPipeline {
   provider: TracerProvider;
   /** Undefined when the only exporter is `none`: spans are created and propagated, never exported. */
   exportProcessor: WorkerSpanProcessor | undefined;
-}
-
-function createSampler(rate: number): Sampler {
-  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } =
-    require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
-  // Parent-based: an incoming sampled traceparent is honoured, so distributed traces stay whole.
-  const root = rate >= 1 ? new AlwaysOnSampler() : rate <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(rate);
-  return new ParentBasedSampler({ root });
 }
 
 export function startTracing(config: AgentConfig, logger: AgentLogger): TracingPipeline {
@@ -36,12 +29,18 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
 
   const exportsSomething = config.exporters.some((name) => name !== 'none');
   const exportProcessor = exportsSomething ? new WorkerSpanProcessor(config, logger) : undefined;
+  // Keeping by outcome only when something exports and a TRACING_KEEP_* rule is on: otherwise
+  // unsampled spans are never recorded in the first place.
+  const keepingProcessor =
+    exportProcessor !== undefined && (config.keepErrors || config.keepSlowerThanMs !== undefined) ? new OutcomeKeepingProcessor(config, exportProcessor, logger) : undefined;
+  if (exportProcessor !== undefined && keepingProcessor !== undefined) exportProcessor.keepCounts = keepingProcessor.counts;
+  const sampler = new AgentSampler(config, keepingProcessor !== undefined);
   const provider = new TracerProvider({
-    sampler: createSampler(config.sampleRate),
+    sampler,
     // The full resource (host, process, SDK) is attached in the export worker; spans only need identity here.
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
     // ClientErrorTypeProcessor first: it completes failed client spans before they are handed off.
-    spanProcessors: exportProcessor ? [new ClientErrorTypeProcessor(), exportProcessor] : [],
+    spanProcessors: exportProcessor ? [new ClientErrorTypeProcessor(), keepingProcessor ?? exportProcessor] : [],
   });
 
   const contextManager = new AsyncLocalStorageContextManager();

@@ -23,6 +23,8 @@ import type { AgentLogger } from '../logger';
 import { reportInternalError } from '../safe';
 import type { SpanRecord } from './span-record';
 import { toSpanRecord } from './to-span-record';
+import { ATTR_KEPT_BY } from './kept-by';
+import type { KeepCounts } from './keep-by-outcome';
 import { findAppRoot, processResourceAttributes } from './resource';
 import { DROPPED_SPANS_SLOT, FLUSH_SIGNAL_SLOTS, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './worker-protocol';
@@ -43,6 +45,8 @@ export class WorkerSpanProcessor implements SpanProcessor {
   private _droppedSpans = 0;
   private _droppedSpansReported = false;
   private _isShutDown = false;
+  /** Set when keep-by-outcome.ts runs in front of this processor: its counts go into the exit line. */
+  keepCounts: KeepCounts | undefined;
 
   constructor(
     private readonly _config: AgentConfig,
@@ -108,13 +112,31 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this._isShutDown || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    this._enqueue(span, undefined);
+  }
+
+  /** A span head sampling did not take, kept for its request's outcome (keep-by-outcome.ts); marked with why. */
+  acceptKept(span: ReadableSpan, keptBy: string): void {
+    if (this._isShutDown) return;
+    this._enqueue(span, keptBy);
+  }
+
+  private _enqueue(span: ReadableSpan, keptBy: string | undefined): void {
     if (this._buffer.length >= this._config.maxQueueSize) {
       this._droppedSpans++;
       this._logger.warnRateLimited('main-queue-full', `span queue full (TRACING_MAX_QUEUE_SIZE=${this._config.maxQueueSize}); dropping spans`);
       return;
     }
     try {
-      this._buffer.push(toSpanRecord(span));
+      const record = toSpanRecord(span);
+      if (keptBy !== undefined) {
+        // A copy: the span's own attribute object stays as the SDK froze it.
+        record.attributes = { ...record.attributes, [ATTR_KEPT_BY]: keptBy };
+        // Exported spans carry the sampled flag: they were recorded and exported (the worker's batch
+        // processors export only sampled spans). The traceparent sent downstream kept the head decision.
+        record.context = { ...record.context, traceFlags: record.context.traceFlags | TraceFlags.SAMPLED };
+      }
+      this._buffer.push(record);
     } catch (err) {
       reportInternalError('span hand-off', err);
       return;
@@ -139,9 +161,13 @@ export class WorkerSpanProcessor implements SpanProcessor {
   reportDroppedSpans(): void {
     if (this._droppedSpansReported) return;
     const dropped = this.droppedSpans;
-    if (dropped === 0) return;
+    const kept = describeKept(this.keepCounts);
+    if (dropped === 0 && (this.keepCounts?.pendingDropped ?? 0) === 0) {
+      if (kept !== undefined) this._logger.info(`at exit: ${kept}`);
+      return;
+    }
     this._droppedSpansReported = true;
-    this._logger.warn(`${dropped} spans dropped (collector unreachable or queue full)`);
+    this._logger.warn(`${dropped} spans dropped (collector unreachable or queue full)${kept !== undefined ? `; ${kept}` : ''}`);
   }
 
   /** True when no span was ever produced: exit paths then need not wait for the worker at all. */
@@ -226,4 +252,12 @@ export class WorkerSpanProcessor implements SpanProcessor {
       reportInternalError('span hand-off', err);
     }
   }
+}
+
+/** "kept 3 traces not head-sampled (2 error, 1 slow; 9 spans)", or undefined when nothing was kept or lost. */
+function describeKept(counts: KeepCounts | undefined): string | undefined {
+  if (counts === undefined || counts.error + counts.slow + counts.pendingDropped === 0) return undefined;
+  const parts = [`kept ${counts.error + counts.slow} traces not head-sampled (${counts.error} error, ${counts.slow} slow; ${counts.spans} spans)`];
+  if (counts.pendingDropped > 0) parts.push(`${counts.pendingDropped} spans of undecided requests over TRACING_KEEP_MAX_PENDING_SPANS`);
+  return parts.join(', ');
 }

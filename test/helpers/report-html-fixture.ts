@@ -84,7 +84,7 @@ const failedFastTrace: TraceTree = {
 
 export function buildFixtureReport(): Report {
   return {
-    input: { files: ['/var/log/app/web.jsonl', '/var/log/app/shop.jsonl'], lines: 12, spans: 9, badLines: 1, filteredOut: 0 },
+    input: { files: ['/var/log/app/web.jsonl', '/var/log/app/shop.jsonl'], lines: 12, spans: 9, badLines: 1, filteredOut: 0, keptByOutcome: 0 },
     filters: {},
     latency: [
       { service: 'web', operation: '/checkout', count: 40, errorCount: 0, errorRate: 0, p50Ms: 120, p95Ms: 450, p99Ms: 479, maxMs: 480 },

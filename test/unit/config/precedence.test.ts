@@ -256,10 +256,11 @@ describe('config: values, fallbacks and precedence', () => {
       expect(sources.sampleRate).to.equal('TRACING_SAMPLE_RATE');
     });
 
-    it('uses OTEL_TRACES_SAMPLER_ARG alone or with a ratio sampler', () => {
+    it('uses OTEL_TRACES_SAMPLER_ARG only as the argument of a ratio sampler (alone it is ignored, with one line)', () => {
       const alone = load({ OTEL_TRACES_SAMPLER_ARG: '0.25' });
-      expect(alone.config.sampleRate).to.equal(0.25);
-      expect(alone.sources.sampleRate).to.equal('OTEL_TRACES_SAMPLER_ARG');
+      expect(alone.config.sampleRate).to.equal(1);
+      expect(alone.sources.sampleRate).to.equal('default');
+      expect(alone.problems).to.deep.equal(['otel-agent: OTEL_TRACES_SAMPLER_ARG="0.25" is set but OTEL_TRACES_SAMPLER names no ratio sampler; ignored']);
       const ratio = load({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
       expect(ratio.config.sampleRate).to.equal(0.25);
       expect(ratio.sources.sampleRate).to.equal('OTEL_TRACES_SAMPLER_ARG');
@@ -271,6 +272,23 @@ describe('config: values, fallbacks and precedence', () => {
       expect(off.sources.sampleRate).to.equal('OTEL_TRACES_SAMPLER');
       expect(load({ OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: '0.5' }).config.sampleRate).to.equal(1);
       expect(load({ OTEL_TRACES_SAMPLER: 'always_off' }).config.sampleRate).to.equal(0);
+    });
+
+    it('OTEL_TRACES_SAMPLER: parentbased_* follow the parent, always_on/always_off/traceidratio do not; TRACING_SAMPLE_RATE is parent-based', () => {
+      for (const [sampler, parentBased] of [
+        ['always_on', false],
+        ['always_off', false],
+        ['traceidratio', false],
+        ['parentbased_always_on', true],
+        ['parentbased_always_off', true],
+        ['parentbased_traceidratio', true],
+      ] as const) {
+        const { config, problems } = load({ OTEL_TRACES_SAMPLER: sampler });
+        expect(config.samplerParentBased, sampler).to.equal(parentBased);
+        expect(problems, sampler).to.deep.equal([]);
+      }
+      expect(load({}).config.samplerParentBased).to.equal(true);
+      expect(load({ TRACING_SAMPLE_RATE: '0.5', OTEL_TRACES_SAMPLER: 'always_off' }).config.samplerParentBased).to.equal(true);
     });
 
     it('accepts the ends of the range', () => {

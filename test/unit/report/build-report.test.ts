@@ -73,6 +73,27 @@ describe('buildReport', () => {
     expect(report.input).to.deep.include({ lines: 60, spans: 60, badLines: 0, filteredOut: 0 });
   });
 
+  it('latency uses head-sampled SERVER spans only; spans kept for their outcome still count as errors', async () => {
+    const sampled = Array.from({ length: 4 }, (_, i) =>
+      lineOf({ traceId: traceIdOf(100 + i), spanId: spanIdOf(100 + i), service: 'web', kind: 'SERVER', route: '/pay', durationMs: 10 }),
+    );
+    const kept = lineOf({
+      traceId: traceIdOf(200),
+      spanId: spanIdOf(200),
+      service: 'web',
+      kind: 'SERVER',
+      route: '/pay',
+      durationMs: 5000,
+      error: true,
+      attributes: { 'otel_agent.kept_by': 'error' },
+    });
+    const report = await buildReport([dir.write('kept.jsonl', [...sampled, kept])]);
+    expect(report.latency.map((row) => [row.operation, row.count, row.maxMs])).to.deep.equal([['/pay', 4, 10]]);
+    expect(report.input.keptByOutcome).to.equal(1);
+    expect(report.errors.total).to.equal(1);
+    expect(report.errors.traces[0].traceId).to.equal(traceIdOf(200));
+  });
+
   it('joins calls across files in either order; unanswered calls go to the peer address', async () => {
     const requests = [request(1, { startMs: 0, webMs: 5, apiMs: 2 }), request(2, { startMs: 10, webMs: 5, apiMs: 2, apiError: true })];
     const { web, api } = twoServices(requests);

@@ -173,7 +173,7 @@ describe('report HTML page (renderHtml)', () => {
 
   it('renders an empty report without failing', () => {
     const empty = renderHtml({
-      input: { files: [], lines: 0, spans: 0, badLines: 0, filteredOut: 0 },
+      input: { files: [], lines: 0, spans: 0, badLines: 0, filteredOut: 0, keptByOutcome: 0 },
       filters: { service: '<b>', sinceMs: 600000 },
       latency: [],
       errors: { total: 0, traces: [] },

@@ -1,0 +1,166 @@
+/**
+ * Keep what matters, at any sample rate: a request that fails (or is slow) is exported with its child
+ * spans even when head sampling said no, so the trace_id in its error body always leads to a trace.
+ *
+ * Approach: the sampler (sampling.ts) records the spans of traces it did not sample (decision RECORD:
+ * recorded, `sampled` flag off, so the traceparent sent downstream still carries the head decision).
+ * This processor sits in front of the export processor:
+ * - sampled spans pass straight through, as before;
+ * - an unsampled span that is not a local root waits in `_pending` under its trace id;
+ * - when a local root (no parent, or a remote one: the request's SERVER span) ends, its outcome decides
+ *   for the whole local trace: kept (`error`, else `slow`) sends the waiting spans and the root to the
+ *   export processor marked `otel_agent.kept_by`; otherwise they are dropped, at no export cost;
+ * - a span that ends after its local root (fire-and-forget work) follows the root's decision: kept
+ *   trace ids are remembered for KEPT_TRACE_MEMORY_MS (bounded), anything else is dropped.
+ * Bounded: at most TRACING_KEEP_MAX_PENDING_SPANS spans wait; past that the oldest trace's spans are
+ * dropped and counted (`pendingDropped`), never unbounded growth. A trace whose local root never ends
+ * is dropped when it becomes the oldest.
+ *
+ * What "error" means (TRACING_KEEP_ERRORS): the local root has status ERROR, an `exception` event, an
+ * `http.response.status_code` >= 500, or the agent put its trace id into the response body (a 4xx JSON
+ * error with `trace_id`: the customer can paste that id, so it must lead somewhere). A plain 4xx
+ * without an exception or a trace id in its body (404 from a scanner, a 401) is not kept: client errors
+ * are common and would turn keeping into sampling everything.
+ */
+import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { AgentConfig } from '../config/types';
+import type { AgentLogger } from '../logger';
+import { wasTraceIdShown } from '../patches/request-spans';
+import type { KeptBy } from './kept-by';
+import type { WorkerSpanProcessor } from './worker-span-processor';
+
+
+/** How long a kept trace id stays known for its late spans, and how many are remembered at most. */
+const KEPT_TRACE_MEMORY_MS = 60_000;
+const KEPT_TRACE_MEMORY_MAX = 10_000;
+
+export interface KeepCounts {
+  /** Local traces kept, by reason. */
+  error: number;
+  slow: number;
+  /** Spans exported because their trace was kept. */
+  spans: number;
+  /** Spans dropped because too many were waiting (TRACING_KEEP_MAX_PENDING_SPANS). */
+  pendingDropped: number;
+}
+
+export class OutcomeKeepingProcessor implements SpanProcessor {
+  /** Trace id -> its unsampled spans that ended before their local root (insertion order = age). */
+  private readonly _pending = new Map<string, ReadableSpan[]>();
+  private _pendingCount = 0;
+  /** Trace id -> [reason, time kept], insertion order = age. */
+  private readonly _kept = new Map<string, { keptBy: KeptBy; at: number }>();
+  readonly counts: KeepCounts = { error: 0, slow: 0, spans: 0, pendingDropped: 0 };
+
+  constructor(
+    private readonly _config: AgentConfig,
+    private readonly _export: WorkerSpanProcessor,
+    private readonly _logger: AgentLogger,
+  ) {}
+
+  onStart(span: Span, parentContext: Context): void {
+    this._export.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const spanContext = span.spanContext();
+    if ((spanContext.traceFlags & TraceFlags.SAMPLED) !== 0) {
+      this._export.onEnd(span);
+      return;
+    }
+    const traceId = spanContext.traceId;
+    const parent = span.parentSpanContext;
+    const isLocalRoot = parent === undefined || parent.isRemote === true;
+    if (!isLocalRoot) {
+      const kept = this._keptTrace(traceId);
+      if (kept !== undefined) this._sendKept(span, kept);
+      else this._hold(traceId, span);
+      return;
+    }
+    const keptBy = this._outcomeOf(span);
+    const waiting = this._pending.get(traceId);
+    if (waiting !== undefined) {
+      this._pending.delete(traceId);
+      this._pendingCount -= waiting.length;
+    }
+    if (keptBy === undefined) return; // not head-sampled, nothing went wrong: dropped at no export cost
+    this.counts[keptBy]++;
+    this._remember(traceId, keptBy);
+    this._logger.debug(
+      `kept trace ${traceId} not head-sampled (${keptBy}; ${(waiting?.length ?? 0) + 1} spans; so far ${this.counts.error} error, ${this.counts.slow} slow)`,
+    );
+    if (waiting !== undefined) for (const child of waiting) this._sendKept(child, keptBy);
+    this._sendKept(span, keptBy);
+  }
+
+  private _outcomeOf(root: ReadableSpan): KeptBy | undefined {
+    if (this._config.keepErrors && isFailure(root)) return 'error';
+    const slowMs = this._config.keepSlowerThanMs;
+    if (slowMs !== undefined && hrTimeToMilliseconds(root.duration) >= slowMs) return 'slow';
+    return undefined;
+  }
+
+  private _sendKept(span: ReadableSpan, keptBy: KeptBy): void {
+    this.counts.spans++;
+    this._export.acceptKept(span, keptBy);
+  }
+
+  private _hold(traceId: string, span: ReadableSpan): void {
+    const waiting = this._pending.get(traceId);
+    if (waiting !== undefined) waiting.push(span);
+    else this._pending.set(traceId, [span]);
+    this._pendingCount++;
+    while (this._pendingCount > this._config.keepMaxPendingSpans) {
+      const oldest = this._pending.keys().next();
+      if (oldest.done === true) break;
+      const dropped = this._pending.get(oldest.value)!;
+      this._pending.delete(oldest.value);
+      this._pendingCount -= dropped.length;
+      this.counts.pendingDropped += dropped.length;
+    }
+  }
+
+  private _remember(traceId: string, keptBy: KeptBy): void {
+    const now = Date.now();
+    this._kept.delete(traceId);
+    this._kept.set(traceId, { keptBy, at: now });
+    for (const [oldId, { at }] of this._kept) {
+      if (this._kept.size <= KEPT_TRACE_MEMORY_MAX && now - at < KEPT_TRACE_MEMORY_MS) break;
+      this._kept.delete(oldId);
+    }
+  }
+
+  private _keptTrace(traceId: string): KeptBy | undefined {
+    const kept = this._kept.get(traceId);
+    if (kept === undefined) return undefined;
+    if (Date.now() - kept.at >= KEPT_TRACE_MEMORY_MS) {
+      this._kept.delete(traceId);
+      return undefined;
+    }
+    return kept.keptBy;
+  }
+
+  /** Spans waiting for their local root's outcome right now. */
+  get pendingSpans(): number {
+    return this._pendingCount;
+  }
+
+  forceFlush(): Promise<void> {
+    return this._export.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this._export.shutdown();
+  }
+}
+
+function isFailure(root: ReadableSpan): boolean {
+  if (root.status.code === SpanStatusCode.ERROR) return true;
+  if (root.events.some((event) => event.name === 'exception')) return true;
+  const status = root.attributes['http.response.status_code'];
+  if (root.kind === SpanKind.SERVER && typeof status === 'number' && status >= 500) return true;
+  return wasTraceIdShown(root as unknown as object);
+}
