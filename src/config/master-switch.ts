@@ -14,5 +14,6 @@ function word(value: string | undefined): string {
 export function isTracingExplicitlyDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
   const tracingEnabled = word(env.TRACING_ENABLED);
   if (tracingEnabled !== '') return FALSE_WORDS.includes(tracingEnabled);
-  return TRUE_WORDS.includes(word(env.OTEL_SDK_DISABLED));
+  // The specification: only a case-insensitive `true` disables (1, yes, on do not).
+  return word(env.OTEL_SDK_DISABLED) === 'true';
 }

@@ -9,16 +9,19 @@ import { describeItem, splitCommaList } from './value-parsers';
 import { knownInstrumentationNames } from './instrumentation-names';
 import { closestMatch } from './did-you-mean';
 
-export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+/** For names derived from package.json (the `@acme/checkout` -> `acme-checkout` form users know). */
 export const SERVICE_NAME_MAX_LENGTH = 128;
 
+// C0 and C1 controls: a newline or an escape in a service name breaks log lines and backend UIs.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Any string, as OpenTelemetry allows (`checkout service`, `Kasse/Süd`, `api@v2`); only what would
+ * break a backend is refused: control characters (blank values never get here: blank means unset).
+ */
 export const parseServiceName: ValueParser<string> = (raw, variable, ctx) => {
-  if (raw.length > SERVICE_NAME_MAX_LENGTH || !SERVICE_NAME_PATTERN.test(raw)) {
-    ctx.report({
-      variable,
-      shownValue: raw,
-      whatIsWrong: `is not a valid service name (expected letters, digits, '.', '_' or '-', at most ${SERVICE_NAME_MAX_LENGTH} characters)`,
-    });
+  if (CONTROL_CHARACTERS.test(raw)) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'contains control characters, which break log lines and backends' });
     return undefined;
   }
   return { value: raw };

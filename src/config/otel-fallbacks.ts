@@ -6,13 +6,19 @@
 import type { ExporterName, LogLevel } from './types';
 import type { OtelFallback, ResolveContext, ValueParser } from './option-types';
 import type { Problem } from './problem-line';
-import { keyValueList, numberBetween, oneOf, parseBoolean, parseHttpUrl } from './value-parsers';
+import { keyValueList, numberBetween, oneOf, parseHttpUrl } from './value-parsers';
 import { exporterList } from './option-parsers';
 
 /** OTEL_SDK_DISABLED=true means enabled=false. */
+/**
+ * OTEL_SDK_DISABLED: only a case-insensitive `true` disables (the specification's boolean rule: any
+ * other value means false); a value that is neither true nor false is one warning.
+ */
 export const parseSdkDisabled: ValueParser<boolean> = (raw, variable, ctx) => {
-  const disabled = parseBoolean(raw, variable, ctx);
-  return disabled === undefined ? undefined : { value: !disabled.value };
+  const value = raw.toLowerCase();
+  if (value === 'true') return { value: false };
+  if (value !== 'false') ctx.report({ variable, shownValue: raw, whatIsWrong: 'is neither true nor false (only true disables)', instead: 'tracing stays on' });
+  return { value: true };
 };
 
 export const RESOURCE_ATTRIBUTES_VARIABLE = 'OTEL_RESOURCE_ATTRIBUTES';
@@ -67,9 +73,24 @@ function otlpFlavourFromProtocol(ctx: ResolveContext): ExporterName | undefined 
 
 const OTEL_EXPORTER_NAMES = ['otlp', 'jaeger', 'console', 'none'];
 
-/** OTEL_TRACES_EXPORTER: its 'otlp' becomes otlp (gRPC, our default) or otlp-http per the protocol variables. */
+/**
+ * OTEL_TRACES_EXPORTER: its 'otlp' follows the protocol variables, else upstream's default protocol,
+ * http/protobuf (otlp-http): a user who sets only OTEL_* variables gets what upstream's SDK would do.
+ */
 export const parseOtelTracesExporter: ValueParser<ExporterName[]> = (raw, variable, ctx) =>
-  exporterList(OTEL_EXPORTER_NAMES, (name) => (name === 'otlp' ? otlpFlavourFromProtocol(ctx) ?? 'otlp' : (name as ExporterName)))(raw, variable, ctx);
+  exporterList(OTEL_EXPORTER_NAMES, (name) => (name === 'otlp' ? otlpFlavourFromProtocol(ctx) ?? 'otlp-http' : (name as ExporterName)))(raw, variable, ctx);
+
+const OTLP_ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
+
+/**
+ * No exporter variable at all, but an OTEL_* OTLP endpoint: upstream's default protocol (http/protobuf),
+ * so `OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318` never receives gRPC. TRACING_* alone keeps gRPC.
+ */
+export function otelOnlyDefaultExporter(ctx: ResolveContext): { value: ExporterName[]; source: string } | undefined {
+  if (ctx.read('TRACING_ENDPOINT') !== undefined) return undefined;
+  const variable = OTLP_ENDPOINT_VARIABLES.find((name) => ctx.read(name) !== undefined);
+  return variable === undefined ? undefined : { value: ['otlp-http'], source: `${variable} (upstream's default protocol, http/protobuf)` };
+}
 
 /** The OTLP endpoint variables mean nothing to jaeger/console/file; applying them there would misroute spans. */
 export function usesOtlp(ctx: ResolveContext): boolean {

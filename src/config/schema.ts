@@ -40,6 +40,7 @@ import {
   parseResourceAttributes,
   parseSdkDisabled,
   RESOURCE_ATTRIBUTES_VARIABLE,
+  otelOnlyDefaultExporter,
   otelSamplerApplies,
   parseOtelSamplerParentBased,
   samplerArgApplies,
@@ -86,7 +87,7 @@ export const CONFIG_OPTIONS = [
       return sanitized === undefined ? undefined : { value: sanitized, source: 'package.json' };
     },
     parse: parseServiceName,
-    doc: 'Service name on every span (letters, digits, . _ -; at most 128 characters).',
+    doc: 'Service name on every span (any text without control characters).',
   }),
   option({
     key: 'serviceVersion',
@@ -128,12 +129,14 @@ export const CONFIG_OPTIONS = [
     key: 'exporters',
     envVar: 'TRACING_EXPORTER',
     otelFallbacks: [
-      { envVar: 'OTEL_TRACES_EXPORTER', note: 'otlp, jaeger, console, none; otlp per the protocol', parse: parseOtelTracesExporter },
+      { envVar: 'OTEL_TRACES_EXPORTER', note: 'otlp, jaeger, console, none; otlp per the protocol, else http/protobuf as upstream', parse: parseOtelTracesExporter },
       { envVar: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', note: 'grpc: otlp; http/protobuf: otlp-http', parse: parseOtlpProtocol },
       { envVar: 'OTEL_EXPORTER_OTLP_PROTOCOL', note: 'as above', parse: parseOtlpProtocol },
     ],
     type: 'list',
     default: ['otlp'],
+    defaultDoc: '`otlp`; `otlp-http` when only OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set (upstream\'s default protocol)',
+    derivedDefault: otelOnlyDefaultExporter,
     parse: parseTracingExporters,
     doc: `Where spans go, comma-separated: ${EXPORTER_NAMES.join(', ')} (otlp is gRPC, otlp-http is HTTP/protobuf).`,
   }),

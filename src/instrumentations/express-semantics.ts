@@ -28,8 +28,6 @@ interface Layer {
 type ApplyPatch = (this: unknown, layer: Layer, layerPath?: string) => void;
 
 const kNextAligned = Symbol('otel-agent.expressNextAligned');
-// Upstream's mark on a layer it wrapped (build/src/internal-types.js).
-const { kLayerPatched } = require('@opentelemetry/instrumentation-express/build/src/internal-types') as { kLayerPatched: symbol };
 
 /** A request handler (not an error handler: those take 4 arguments) that sees `req.next === next`. */
 function alignRequestNext(original: AnyFunction): AnyFunction {
@@ -56,6 +54,9 @@ export function keepNextIdentity(instrumentation: object): void {
   const target = instrumentation as { _applyPatch?: ApplyPatch };
   const upstreamApplyPatch = target._applyPatch;
   if (typeof upstreamApplyPatch !== 'function') throw new Error('instrumentation-express has no _applyPatch');
+  // Upstream's mark on a layer it wrapped (build/src/internal-types.js); required here, not at module
+  // load, so that an app without express loads nothing of instrumentation-express.
+  const { kLayerPatched } = require('@opentelemetry/instrumentation-express/build/src/internal-types') as { kLayerPatched: symbol };
   target._applyPatch = function applyPatch(this: unknown, layer: Layer, layerPath?: string) {
     const handle = layer?.handle;
     const marks = layer as Record<symbol, unknown>;

@@ -2,7 +2,7 @@
  * Adds the request's trace id to JSON error response bodies: `{"error":"boom"}` becomes
  * `{"error":"boom","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}` (TRACING_ERROR_BODY_TRACE_ID,
  * TRACING_ERROR_BODY_FIELD, TRACING_ERROR_STATUS_MIN), and with TRACING_RESPONSE_HEADER a
- * `Server-Timing: trace;desc=00-<trace-id>-<span-id>-<flags>` header on every response.
+ * `Server-Timing: traceparent;desc="00-…", trace;desc=00-…` header on every response.
  *
  * Approach: every framework (express 4/5, raw node:http, ...) ends in http.ServerResponse's writeHead,
  * write and end, so those are wrapped on ServerResponse.prototype. A response is a candidate when its

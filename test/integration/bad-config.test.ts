@@ -97,7 +97,7 @@ const CASES: BadConfigCase[] = [
   { env: { TRACING_ESM_HOOK: 'sometimes' } },
   { env: { TRACING_ERROR_STATUS_MIN: '99' } },
   { env: { TRACING_JAEGER_AGENT_PORT: '70000' } },
-  { env: { TRACING_SERVICE_NAME: 'my service' } },
+  { env: { TRACING_SERVICE_NAME: 'my\nservice' }, shows: ['"my\\nservice"'] },
   { env: { TRACING_INSTRUMENTATIONS: 'http,nosuchlib' }, shows: ['"nosuchlib"'] },
 ];
 

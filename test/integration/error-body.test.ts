@@ -44,6 +44,12 @@ interface App {
   process: RunningApp;
 }
 
+/** Server-Timing as the agent writes it: the RUM agents' traceparent form and the W3C draft's trace form. */
+function timing(span: { traceId: string; spanId: string }): string {
+  const traceparent = `00-${span.traceId}-${span.spanId}-01`;
+  return `traceparent;desc="${traceparent}", trace;desc=${traceparent}`;
+}
+
 describe('JSON error bodies carry the trace id (integration)', function () {
   this.timeout(60_000);
   let receiver: Receiver;
@@ -119,7 +125,7 @@ describe('JSON error bodies carry the trace id (integration)', function () {
     else expect(traced.headers['content-length'], urlPath).to.equal(undefined);
     expect(traced.headers['transfer-encoding'], urlPath).to.equal(bare.headers['transfer-encoding']);
     expect(traced.headers['content-type'], urlPath).to.equal(bare.headers['content-type']);
-    if (checkServerTiming) expect(traced.headers['server-timing']).to.equal(`trace;desc=00-${span.traceId}-${span.spanId}-01`);
+    if (checkServerTiming) expect(traced.headers['server-timing']).to.equal(timing(span));
   }
 
   async function expectUnchanged(appName: string, bareName: string, urlPath: string, method = 'GET') {
@@ -248,7 +254,7 @@ describe('JSON error bodies carry the trace id (integration)', function () {
       for (const urlPath of ['/writehead-object', '/chunks', '/setheader', '/writehead-pairs']) {
         const response = await expectUnchanged('http-header-only', 'http-bare', urlPath);
         const span = await serverSpan('http-header-only', urlPath);
-        expect(response.headers['server-timing'], urlPath).to.equal(`trace;desc=00-${span.traceId}-${span.spanId}-01`);
+        expect(response.headers['server-timing'], urlPath).to.equal(timing(span));
         expect(response.headers['access-control-expose-headers'], urlPath).to.equal('Server-Timing');
       }
     });
@@ -256,11 +262,11 @@ describe('JSON error bodies carry the trace id (integration)', function () {
     it('appends to an existing Server-Timing and Access-Control-Expose-Headers, without duplicates', async () => {
       const timed = await request(apps['http-header-only'].port, '/server-timing');
       const span = await serverSpan('http-header-only', '/server-timing');
-      expect(timed.headers['server-timing']).to.equal(`db;dur=53, trace;desc=00-${span.traceId}-${span.spanId}-01`);
+      expect(timed.headers['server-timing']).to.equal(`db;dur=53, ${timing(span)}`);
       expect(timed.headers['access-control-expose-headers']).to.equal('X-Request-Id, Server-Timing');
       const exposed = await request(apps['http-header-only'].port, '/expose-existing');
       expect(exposed.headers['access-control-expose-headers']).to.equal('x-request-id, server-timing');
-      expect(exposed.headers['server-timing']).to.match(/^trace;desc=00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(exposed.headers['server-timing']).to.match(/^traceparent;desc="00-[0-9a-f]{32}-[0-9a-f]{16}-01", trace;desc=00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     });
   });
 

@@ -1,8 +1,8 @@
 /**
- * The response-header form of the trace id (TRACING_RESPONSE_HEADER): a `trace` metric in Server-Timing,
- * as in the W3C Trace Context Level 3 editors' draft
- * (https://github.com/w3c/trace-context/blob/main/spec/21-http_response_header_format.md):
- *   server-timing: trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01
+ * The response-header form of the trace id (TRACING_RESPONSE_HEADER): `traceparent` and `trace` metrics in
+ * Server-Timing, the first as RUM agents read it, the second as in the W3C Trace Context Level 3
+ * editors' draft (https://github.com/w3c/trace-context/blob/main/spec/21-http_response_header_format.md):
+ *   server-timing: traceparent;desc="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", trace;desc=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01
  * Browsers only show Server-Timing to cross-origin scripts listed in Access-Control-Expose-Headers.
  */
 import type { SpanContext } from '@opentelemetry/api';
@@ -10,10 +10,14 @@ import type { SpanContext } from '@opentelemetry/api';
 export const SERVER_TIMING = 'Server-Timing';
 export const EXPOSE_HEADERS = 'Access-Control-Expose-Headers';
 
-/** `trace;desc=00-<trace-id>-<span-id>-<flags>` (desc is a token: no quotes needed). */
+/**
+ * Two metrics with the same traceparent value: `traceparent;desc="00-…"`, the form Splunk RUM and
+ * Grafana Faro read (quoted, as they send it), and `trace;desc=00-…`, the W3C editors' draft's.
+ */
 export function serverTimingEntry(spanContext: Pick<SpanContext, 'traceId' | 'spanId' | 'traceFlags'>): string {
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
-  return `trace;desc=00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
+  const traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
+  return `traceparent;desc="${traceparent}", trace;desc=${traceparent}`;
 }
 
 function headerText(value: unknown): string {

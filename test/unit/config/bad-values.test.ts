@@ -43,9 +43,9 @@ const CASES: BadValueCase[] = [
     shows: ['"x-api-key"', 'percent-encoding'],
     hides: ['t0ken', '%E0'],
   },
-  { env: { TRACING_SERVICE_NAME: 'my service' }, key: 'serviceName', expected: 'acme-checkout', shows: ['my service', 'from package.json'] },
-  { env: { TRACING_SERVICE_NAME: 'x'.repeat(129) }, key: 'serviceName', expected: 'acme-checkout' },
-  { env: { OTEL_SERVICE_NAME: 'a/b' }, key: 'serviceName', expected: 'acme-checkout' },
+  { env: { TRACING_SERVICE_NAME: 'my\nservice' }, key: 'serviceName', expected: 'acme-checkout', shows: ['my\\nservice', 'from package.json'] },
+  { env: { TRACING_SERVICE_NAME: 'tab\there' }, key: 'serviceName', expected: 'acme-checkout', shows: ['"tab\\there"'] },
+  { env: { OTEL_SERVICE_NAME: 'esc\u001b[31m' }, key: 'serviceName', expected: 'acme-checkout', shows: ['"esc\\u001b[31m"'] },
   { env: { TRACING_SERVICE_VERSION: '1.0\u0007' }, key: 'serviceVersion', expected: APP_PACKAGE.version, shows: ['"1.0\\u0007"'] },
   { env: { TRACING_ENVIRONMENT: 'prod\u0000' }, key: 'environment', expected: undefined, shows: ['"prod\\u0000"'] },
   { env: { OTEL_RESOURCE_ATTRIBUTES: 'team=core,foo' }, key: 'resourceAttributes', expected: { team: 'core' }, shows: ['"foo"'] },
@@ -134,9 +134,27 @@ describe('config: bad values', () => {
   });
 
   it('names the source of a derived default in "using ..."', () => {
-    expect(loadWith({ TRACING_SERVICE_NAME: 'my service' }, app.root).problems).to.deep.equal([
-      'otel-agent: TRACING_SERVICE_NAME="my service" is not a valid service name (expected letters, digits, \'.\', \'_\' or \'-\', at most 128 characters); using acme-checkout from package.json',
+    expect(loadWith({ TRACING_SERVICE_NAME: 'my\nservice' }, app.root).problems).to.deep.equal([
+      'otel-agent: TRACING_SERVICE_NAME="my\\nservice" contains control characters, which break log lines and backends; using acme-checkout from package.json',
     ]);
+  });
+
+  it('takes any service name OpenTelemetry allows (spaces, slashes, long, non-ASCII)', () => {
+    for (const name of ['my service', 'a/b', 'x'.repeat(300), 'Kasse Süd', 'api@v2']) {
+      const { config, problems } = loadWith({ OTEL_SERVICE_NAME: name }, app.root);
+      expect(config.serviceName, name).to.equal(name);
+      expect(problems, name).to.deep.equal([]);
+    }
+  });
+
+  it('OTEL_SDK_DISABLED: only a case-insensitive true disables; anything but true/false is one line', () => {
+    expect(loadWith({ OTEL_SDK_DISABLED: 'TRUE' }, app.root).config.enabled).to.equal(false);
+    for (const value of ['1', 'yes', 'on']) {
+      const { config, problems } = loadWith({ OTEL_SDK_DISABLED: value }, app.root);
+      expect(config.enabled, value).to.equal(true);
+      expect(problems, value).to.deep.equal([`otel-agent: OTEL_SDK_DISABLED="${value}" is neither true nor false (only true disables); tracing stays on`]);
+    }
+    expect(loadWith({ OTEL_SDK_DISABLED: 'false' }, app.root).problems).to.deep.equal([]);
   });
 
   it('matches the documented line format', () => {

@@ -163,7 +163,9 @@ describe('config: values, fallbacks and precedence', () => {
     });
 
     it('maps OTEL_TRACES_EXPORTER=otlp by the protocol variables', () => {
-      expect(load({ OTEL_TRACES_EXPORTER: 'otlp' }).config.exporters).to.deep.equal(['otlp']);
+      // Upstream's default protocol when none is named: http/protobuf.
+      expect(load({ OTEL_TRACES_EXPORTER: 'otlp' }).config.exporters).to.deep.equal(['otlp-http']);
+      expect(load({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).config.exporters).to.deep.equal(['otlp']);
       const { config, sources } = load({ OTEL_TRACES_EXPORTER: 'otlp,console', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
       expect(config.exporters).to.deep.equal(['otlp-http', 'console']);
       expect(sources.exporters).to.equal('OTEL_TRACES_EXPORTER');
@@ -220,7 +222,16 @@ describe('config: values, fallbacks and precedence', () => {
     });
 
     it('uses OTEL_EXPORTER_OTLP_ENDPOINT as-is for gRPC', () => {
-      expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317' }).config.endpoint).to.equal('http://c:4317');
+      expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).config.endpoint).to.equal('http://c:4317');
+    });
+
+    it('OTEL_* alone gets upstream\'s default protocol: an OTLP endpoint without a protocol is http/protobuf, never gRPC', () => {
+      const { config, sources } = load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
+      expect(config.exporters).to.deep.equal(['otlp-http']);
+      expect(sources.exporters).to.include('OTEL_EXPORTER_OTLP_ENDPOINT');
+      expect(config.endpoint).to.equal('http://collector:4318/v1/traces');
+      // TRACING_* keeps its own simple default: gRPC.
+      expect(load({ TRACING_ENDPOINT: 'http://collector:4317' }).config.exporters).to.deep.equal(['otlp']);
     });
 
     it('ignores the OTLP endpoint variables when no OTLP exporter is selected', () => {

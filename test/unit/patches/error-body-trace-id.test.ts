@@ -143,8 +143,12 @@ describe('error-body-trace-id', () => {
 
   describe('Server-Timing', () => {
     it('formats the trace context metric with two hex flag digits', () => {
-      expect(serverTimingEntry({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED })).to.equal(`trace;desc=00-${TRACE_ID}-${SPAN_ID}-01`);
-      expect(serverTimingEntry({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.NONE })).to.equal(`trace;desc=00-${TRACE_ID}-${SPAN_ID}-00`);
+      expect(serverTimingEntry({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED })).to.equal(
+        `traceparent;desc="00-${TRACE_ID}-${SPAN_ID}-01", trace;desc=00-${TRACE_ID}-${SPAN_ID}-01`,
+      );
+      expect(serverTimingEntry({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.NONE })).to.equal(
+        `traceparent;desc="00-${TRACE_ID}-${SPAN_ID}-00", trace;desc=00-${TRACE_ID}-${SPAN_ID}-00`,
+      );
     });
     it('appends to an existing value with ", "', () => {
       expect(appendServerTiming(undefined, 'trace;desc=x')).to.equal('trace;desc=x');
