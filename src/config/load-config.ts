@@ -94,6 +94,7 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
   warnWhenRequestsGoUntraced(config as AgentConfig, sources as ConfigSources, ctx, problems);
   warnWhenSamplerArgIsIgnored(ctx, problems);
   reportUnknownVariables(env, problems);
+  reportUnsupportedOtelVariables(env, problems);
 
   return { config: config as AgentConfig, sources: sources as ConfigSources, problems: problems.lines() };
 }
@@ -199,6 +200,74 @@ function reportUnknownVariables(env: NodeJS.ProcessEnv, problems: ProblemCollect
       whatIsWrong: `is an unknown variable${hint}`,
       instead: 'ignored',
     });
+  }
+  problems.finishOption('');
+}
+
+/**
+ * OTEL_* variables that upstream's register (auto-instrumentations-node, NodeSDK) honours and the agent
+ * does not. Each set one is named on stderr, never ignored in silence. `satisfiedBy`: values for which
+ * the agent already does what was asked (it exports no metrics or logs; its HTTP spans use the stable
+ * semantic conventions).
+ */
+const UPSTREAM_ONLY_VARIABLES: ReadonlyArray<{ names: readonly string[]; why: string; satisfiedBy?: RegExp }> = [
+  { names: ['OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER'], why: 'the agent exports traces only', satisfiedBy: /^none$/i },
+  {
+    names: ['METRICS', 'LOGS'].flatMap((signal) =>
+      ['ENDPOINT', 'PROTOCOL', 'HEADERS', 'TIMEOUT', 'COMPRESSION', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE', 'INSECURE'].map(
+        (setting) => `OTEL_EXPORTER_OTLP_${signal}_${setting}`,
+      ),
+    ),
+    why: 'the agent exports traces only',
+  },
+  {
+    names: ['OTEL_METRIC_EXPORT_INTERVAL', 'OTEL_METRIC_EXPORT_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'OTEL_EXPORTER_PROMETHEUS_HOST', 'OTEL_EXPORTER_PROMETHEUS_PORT'],
+    why: 'the agent exports traces only',
+  },
+  {
+    names: ['OTEL_BLRP_SCHEDULE_DELAY', 'OTEL_BLRP_EXPORT_TIMEOUT', 'OTEL_BLRP_MAX_QUEUE_SIZE', 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT'],
+    why: 'the agent exports traces only',
+  },
+  {
+    names: [
+      'OTEL_EXPORTER_OTLP_COMPRESSION',
+      'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
+      'OTEL_EXPORTER_OTLP_CLIENT_KEY',
+      'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY',
+      'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
+      'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE',
+      'OTEL_EXPORTER_OTLP_INSECURE',
+      'OTEL_EXPORTER_OTLP_TRACES_INSECURE',
+    ],
+    why: 'not supported yet',
+  },
+  { names: ['OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_TIMEOUT'], why: 'the agent has no zipkin exporter' },
+  { names: ['OTEL_EXPORTER_JAEGER_ENDPOINT', 'OTEL_EXPORTER_JAEGER_USER', 'OTEL_EXPORTER_JAEGER_PASSWORD', 'OTEL_EXPORTER_JAEGER_TIMEOUT'], why: 'use TRACING_ENDPOINT for a Jaeger collector' },
+  { names: ['OTEL_NODE_RESOURCE_DETECTORS'], why: 'the agent always detects host, os, process and service.instance.id, and no cloud' },
+  { names: ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS'], why: 'use TRACING_INSTRUMENTATIONS' },
+  { names: ['OTEL_SEMCONV_STABILITY_OPT_IN'], why: 'the agent emits the stable HTTP semantic conventions only', satisfiedBy: /^(?:http(?:\/dup)?)(?:,|$)/ },
+  { names: ['OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'], why: 'not supported yet' },
+];
+
+function reportUnsupportedOtelVariables(env: NodeJS.ProcessEnv, problems: ProblemCollector): void {
+  const supported = new Set<string>([SAMPLER_ARG_VARIABLE, RESOURCE_ATTRIBUTES_VARIABLE]);
+  for (const row of ALL_OPTIONS) for (const fallback of row.otelFallbacks) supported.add(fallback.envVar);
+  const upstreamOnly = new Map<string, { why: string; satisfiedBy?: RegExp }>();
+  for (const entry of UPSTREAM_ONLY_VARIABLES) for (const name of entry.names) if (!supported.has(name)) upstreamOnly.set(name, entry);
+  const known = [...supported, ...upstreamOnly.keys()];
+  problems.startOption();
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('OTEL_') || supported.has(name) || value === undefined || value.trim() === '') continue;
+    const shownValue = SECRET_LOOKING_NAME.test(name) ? '***' : value.trim();
+    const entry = upstreamOnly.get(name);
+    if (entry !== undefined) {
+      if (entry.satisfiedBy?.test(value.trim())) continue;
+      problems.add({ variable: name, shownValue, whatIsWrong: `is not supported by the agent (${entry.why})`, instead: 'ignored' });
+      continue;
+    }
+    // Other tools' OTEL_* variables exist too: only a near miss of one we know is worth a line.
+    const suggestion = closestMatch(name, known, 3);
+    if (suggestion !== undefined) problems.add({ variable: name, shownValue, whatIsWrong: `is an unknown variable (did you mean ${suggestion}?)`, instead: 'ignored' });
   }
   problems.finishOption('');
 }

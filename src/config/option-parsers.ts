@@ -123,3 +123,27 @@ export const parsePiiPatterns: ValueParser<string[]> = (raw, variable, ctx) => {
 };
 
 export const parsePiiKeys: ValueParser<string[]> = (raw) => ({ value: splitCommaList(raw) });
+
+/** The propagators OTEL_PROPAGATORS names (the specification's list; upstream propagator packages). */
+export const PROPAGATOR_NAMES = ['tracecontext', 'baggage', 'b3', 'b3multi', 'jaeger', 'xray', 'ottrace', 'none'] as const;
+export type PropagatorName = (typeof PROPAGATOR_NAMES)[number];
+
+/** Like the exporter list: case-insensitive, deduplicated, unknown names one line each, "none" only alone. */
+export const parsePropagators: ValueParser<PropagatorName[]> = (raw, variable, ctx) => {
+  const names = splitCommaList(raw).map((name) => name.toLowerCase());
+  let known = [...new Set(names.filter((name): name is PropagatorName => (PROPAGATOR_NAMES as readonly string[]).includes(name)))];
+  if (known.includes('none') && known.length > 1) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'combines "none" with other propagators', instead: 'ignoring "none"' });
+    known = known.filter((name) => name !== 'none');
+  }
+  for (const name of names.filter((n) => !(PROPAGATOR_NAMES as readonly string[]).includes(n))) {
+    const suggestion = closestMatch(name, PROPAGATOR_NAMES, 2);
+    ctx.report({
+      variable,
+      shownValue: raw,
+      whatIsWrong: `names an unknown propagator${describeItem(names, name)} (${suggestion !== undefined ? `did you mean ${suggestion}?` : `expected ${PROPAGATOR_NAMES.join(', ')}`})`,
+      instead: known.length > 0 ? 'ignoring it' : undefined,
+    });
+  }
+  return known.length > 0 ? { value: known } : undefined;
+};

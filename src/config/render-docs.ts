@@ -25,7 +25,8 @@ export function renderEnvExample(): string {
     const fallbacks = fallbackDescriptions(row);
     if (row.envVar === undefined) {
       // Only standard variables set this option; show the first so the file still covers it.
-      lines.push(`# No TRACING_* variable: set ${row.otelFallbacks[0].envVar}.`, `# ${row.otelFallbacks[0].envVar}=${envFileValue(row.default)}`);
+      const names = row.otelFallbacks.map((fallback) => fallback.envVar);
+      lines.push(`# No TRACING_* variable: set ${names.join(', or else ')}.`, `# ${names[0]}=${envFileValue(row.default)}`);
       continue;
     }
     if (fallbacks.length > 0) lines.push(`# OTEL_* fallback${fallbacks.length > 1 ? 's' : ''}: ${fallbacks.join('; ')}`);

@@ -47,6 +47,7 @@ import {
   usesOtlp,
 } from './otel-fallbacks';
 import { parsePathGlobs, parseSamplingRules } from './sampling-options';
+import { parsePropagators, PROPAGATOR_NAMES } from './option-parsers';
 import { serviceNameFromPackageName } from './app-package';
 
 /** Identity helper so each row's value type is checked against its key. */
@@ -60,6 +61,31 @@ const DEFAULT_FILE_PATH = './traces.jsonl';
 
 const parsePositiveDurationMs = integerBetween(1, TEN_MINUTES_MS, ' milliseconds');
 const parseQueueLength = integerBetween(1, MAX_QUEUE_SIZE);
+
+const parseLimit = integerBetween(0, 1_000_000_000);
+
+function spanLimit<K extends ConfigKey>(key: K, variables: string[], doc: string): ConfigOption<K> {
+  return option({
+    key,
+    envVar: undefined,
+    otelFallbacks: variables.map((envVar) => ({ envVar })),
+    type: 'integer',
+    default: undefined as AgentConfig[K],
+    whenUnset: "the SDK's default",
+    parse: parseLimit as ConfigOption<K>['parse'],
+    doc,
+  });
+}
+
+/** The specification's span limits: the span-specific variable first, then the general one. */
+const SPAN_LIMIT_OPTIONS = [
+  spanLimit('attributeValueLengthLimit', ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'], 'Longest attribute value kept on spans (longer strings are truncated).'),
+  spanLimit('attributeCountLimit', ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'], 'Most attributes kept on a span (128 by default).'),
+  spanLimit('eventCountLimit', ['OTEL_SPAN_EVENT_COUNT_LIMIT'], 'Most events kept on a span (128 by default).'),
+  spanLimit('linkCountLimit', ['OTEL_SPAN_LINK_COUNT_LIMIT'], 'Most links kept on a span (128 by default).'),
+  spanLimit('eventAttributeCountLimit', ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'], 'Most attributes kept on a span event (128 by default).'),
+  spanLimit('linkAttributeCountLimit', ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT'], 'Most attributes kept on a span link (128 by default).'),
+];
 
 export const CONFIG_OPTIONS = [
   option({
@@ -288,6 +314,16 @@ export const CONFIG_OPTIONS = [
     parse: parseQueueLength,
     doc: 'Spans of unsampled requests held until their outcome is known (for TRACING_KEEP_*); beyond it the oldest request is dropped and counted.',
   }),
+  option({
+    key: 'propagators',
+    envVar: 'TRACING_PROPAGATORS',
+    otelFallbacks: [{ envVar: 'OTEL_PROPAGATORS' }],
+    type: 'list',
+    default: ['tracecontext', 'baggage'],
+    parse: parsePropagators,
+    doc: `Context propagation formats, comma-separated: ${PROPAGATOR_NAMES.join(', ')} (b3 is the single header, b3multi the X-B3-* headers).`,
+  }),
+  ...SPAN_LIMIT_OPTIONS,
   option({
     key: 'ignorePaths',
     envVar: 'TRACING_IGNORE_PATHS',

@@ -4,6 +4,7 @@
  */
 
 import type { SamplingRule } from './sampling-options';
+import type { PropagatorName } from './option-parsers';
 
 export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'console', 'file', 'none'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
@@ -45,6 +46,15 @@ export interface AgentConfig {
   keepMaxPendingSpans: number;
   /** Request path globs that get no span at all (health checks, probes, scrapes). */
   ignorePaths: string[];
+  /** Context propagation formats, in order; ['none'] propagates nothing. */
+  propagators: PropagatorName[];
+  /** The SDK's span limits (OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT); undefined: the SDK's default. */
+  attributeValueLengthLimit: number | undefined;
+  attributeCountLimit: number | undefined;
+  eventCountLimit: number | undefined;
+  linkCountLimit: number | undefined;
+  eventAttributeCountLimit: number | undefined;
+  linkAttributeCountLimit: number | undefined;
   /** Short names, e.g. ['http', 'express', 'undici', 'pg']. */
   instrumentations: string[];
   /** Whether to install the ESM loader hook: 'auto' does so only for an ESM entry point or --import. */

@@ -12,6 +12,7 @@ import type { TracerProvider } from '@opentelemetry/sdk-trace';
 import { WorkerSpanProcessor } from './worker-span-processor';
 import { ClientErrorTypeProcessor } from '../errors/client-error-type';
 import { OutcomeKeepingProcessor } from './keep-by-outcome';
+import { createPropagator } from './propagators';
 import { AgentSampler } from './sampling';
 
 export interface TracingPipeline {
@@ -25,7 +26,6 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
   const { TracerProvider } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
-  const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
 
   const exportsSomething = config.exporters.some((name) => name !== 'none');
   const exportProcessor = exportsSomething ? new WorkerSpanProcessor(config, logger) : undefined;
@@ -37,6 +37,14 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
   const sampler = new AgentSampler(config, keepingProcessor !== undefined);
   const provider = new TracerProvider({
     sampler,
+    spanLimits: {
+      attributeValueLengthLimit: config.attributeValueLengthLimit,
+      attributeCountLimit: config.attributeCountLimit,
+      eventCountLimit: config.eventCountLimit,
+      linkCountLimit: config.linkCountLimit,
+      attributePerEventCountLimit: config.eventAttributeCountLimit,
+      attributePerLinkCountLimit: config.linkAttributeCountLimit,
+    },
     // The full resource (host, process, SDK) is attached in the export worker; spans only need identity here.
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
     // ClientErrorTypeProcessor first: it completes failed client spans before they are handed off.
@@ -44,7 +52,7 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
   });
 
   const contextManager = new AsyncLocalStorageContextManager();
-  const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+  const propagator = createPropagator(config.propagators);
   if (isRegistered('trace') || isRegistered('context') || isRegistered('propagation')) {
     logger.warn('another OpenTelemetry tracer provider was registered before the agent; the agent keeps its own for the instrumentations it loads');
   }
