@@ -7,7 +7,7 @@
 import * as path from 'path';
 import type { AgentConfig, ConfigKey } from './types';
 import { ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS } from './types';
-import type { AnyConfigOption, ConfigOption } from './option-types';
+import type { AnyConfigOption, ConfigOption, ValueParser } from './option-types';
 import {
   integerBetween,
   numberBetween,
@@ -20,6 +20,7 @@ import {
   redactUrlCredentials,
   textMatching,
   keyValueList,
+  splitCommaList,
   whyNotWritable,
 } from './value-parsers';
 import {
@@ -76,6 +77,35 @@ function spanLimit<K extends ConfigKey>(key: K, variables: string[], doc: string
     doc,
   });
 }
+
+const parseHeaderNames: ValueParser<string[]> = (raw, variable, ctx) => {
+  const names = splitCommaList(raw).map((name) => name.toLowerCase());
+  const valid = names.filter((name) => /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name));
+  for (const name of names.filter((n) => !valid.includes(n))) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: `has ${JSON.stringify(name)}, which is not a header name`, instead: 'ignoring it' });
+  }
+  return { value: [...new Set(valid)] };
+};
+
+function headerCapture<K extends ConfigKey>(key: K, side: 'SERVER' | 'CLIENT', direction: 'REQUEST' | 'RESPONSE'): ConfigOption<K> {
+  return option({
+    key,
+    envVar: undefined,
+    otelFallbacks: [{ envVar: `OTEL_INSTRUMENTATION_HTTP_${side}_CAPTURE_${direction}_HEADERS` }],
+    type: 'list',
+    default: [] as unknown as AgentConfig[K],
+    parse: parseHeaderNames as unknown as ConfigOption<K>['parse'],
+    doc: `${direction === 'REQUEST' ? 'Request' : 'Response'} headers of ${side === 'SERVER' ? 'incoming' : 'outgoing'} requests recorded as http.${direction.toLowerCase()}.header.<name> attributes (comma-separated names; values are masked like every attribute).`,
+  });
+}
+
+/** The header capture variables Java's agent and EDOT use. */
+const HEADER_CAPTURE_OPTIONS = [
+  headerCapture('captureServerRequestHeaders', 'SERVER', 'REQUEST'),
+  headerCapture('captureServerResponseHeaders', 'SERVER', 'RESPONSE'),
+  headerCapture('captureClientRequestHeaders', 'CLIENT', 'REQUEST'),
+  headerCapture('captureClientResponseHeaders', 'CLIENT', 'RESPONSE'),
+];
 
 /** The specification's span limits: the span-specific variable first, then the general one. */
 const SPAN_LIMIT_OPTIONS = [
@@ -324,6 +354,7 @@ export const CONFIG_OPTIONS = [
     doc: `Context propagation formats, comma-separated: ${PROPAGATOR_NAMES.join(', ')} (b3 is the single header, b3multi the X-B3-* headers).`,
   }),
   ...SPAN_LIMIT_OPTIONS,
+  ...HEADER_CAPTURE_OPTIONS,
   option({
     key: 'ignorePaths',
     envVar: 'TRACING_IGNORE_PATHS',

@@ -46,6 +46,11 @@ export interface AgentConfig {
   keepMaxPendingSpans: number;
   /** Request path globs that get no span at all (health checks, probes, scrapes). */
   ignorePaths: string[];
+  /** Header names (lower-case) recorded as http.request.header.* / http.response.header.* attributes, masked like every value. */
+  captureServerRequestHeaders: string[];
+  captureServerResponseHeaders: string[];
+  captureClientRequestHeaders: string[];
+  captureClientResponseHeaders: string[];
   /** Context propagation formats, in order; ['none'] propagates nothing. */
   propagators: PropagatorName[];
   /** The SDK's span limits (OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT); undefined: the SDK's default. */

@@ -43,7 +43,12 @@ function pathOf(url: string | undefined): string {
   return query < 0 ? url : url.slice(0, query);
 }
 
-export function createInstrumentation(shortName: string, config: Pick<AgentConfig, 'ignorePaths'>): Instrumentation {
+type CatalogConfig = Pick<
+  AgentConfig,
+  'ignorePaths' | 'captureServerRequestHeaders' | 'captureServerResponseHeaders' | 'captureClientRequestHeaders' | 'captureClientResponseHeaders'
+>;
+
+export function createInstrumentation(shortName: string, config: CatalogConfig): Instrumentation {
   switch (shortName) {
     case 'http': {
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
@@ -51,6 +56,11 @@ export function createInstrumentation(shortName: string, config: Pick<AgentConfi
       const instrumentation = new HttpInstrumentation({
         // TRACING_IGNORE_PATHS: upstream runs such a request under suppressTracing: no span, nothing exported.
         ...(isIgnoredPath !== undefined && { ignoreIncomingRequestHook: (request: IncomingMessage) => isIgnoredPath(pathOf(request.url)) }),
+        // OTEL_INSTRUMENTATION_HTTP_*_CAPTURE_*_HEADERS: upstream records them as http.{request,response}.header.<name>.
+        headersToSpanAttributes: {
+          server: { requestHeaders: config.captureServerRequestHeaders, responseHeaders: config.captureServerResponseHeaders },
+          client: { requestHeaders: config.captureClientRequestHeaders, responseHeaders: config.captureClientResponseHeaders },
+        },
         requestHook(span, request) {
           // Incoming requests only (outgoing ones are ClientRequests): the error paths look spans up by request.
           if (request instanceof IncomingMessage) rememberServerSpan(request, span);
@@ -72,7 +82,9 @@ export function createInstrumentation(shortName: string, config: Pick<AgentConfi
     case 'undici': {
       // undici and Node's global fetch publish on diagnostics_channel; the instrumentation subscribes there.
       const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-      return new UndiciInstrumentation();
+      return new UndiciInstrumentation({
+        headersToSpanAttributes: { requestHeaders: config.captureClientRequestHeaders, responseHeaders: config.captureClientResponseHeaders },
+      });
     }
     default: {
       const packageName = `@opentelemetry/instrumentation-${shortName}`;

@@ -59,6 +59,7 @@ describe('OpenTelemetry conventions (integration)', function () {
     receiver = await startOtlpGrpcReceiver();
     peer = http.createServer((req, res) => {
       lastHeaders = req.headers;
+      res.setHeader('x-peer', 'yes');
       res.end('peer');
     });
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
@@ -103,6 +104,25 @@ describe('OpenTelemetry conventions (integration)', function () {
     expect(lastHeaders.traceparent).to.equal(undefined);
     const spans = await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'));
     expect(spans.find((span) => span.kind === 'SERVER')!.traceId).to.not.equal(TRACE_ID);
+  });
+
+  it('OTEL_INSTRUMENTATION_HTTP_*_CAPTURE_*_HEADERS record the named headers, values masked like every attribute', async () => {
+    receiver.reset();
+    const app = start({
+      TRACING_ENDPOINT: receiver.url,
+      OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_REQUEST_HEADERS: 'X-Request-Id,Authorization',
+      OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_RESPONSE_HEADERS: 'x-long',
+      OTEL_INSTRUMENTATION_HTTP_CLIENT_CAPTURE_RESPONSE_HEADERS: 'x-peer',
+    });
+    await fetch(`http://127.0.0.1:${await app.port()}/work`, { headers: { 'x-request-id': 'req-42', authorization: 'Bearer s3cr3t-t0ken-value' } });
+    const spans = await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER') && all.some((span) => span.kind === 'CLIENT'));
+    const server = spans.find((span) => span.kind === 'SERVER')!;
+    const client = spans.find((span) => span.kind === 'CLIENT')!;
+    expect(server.attributes['http.request.header.x-request-id']).to.deep.equal(['req-42']);
+    expect(server.attributes['http.response.header.x-long']).to.deep.equal(['y']);
+    expect(client.attributes['http.response.header.x-peer']).to.deep.equal(['yes']);
+    expect(JSON.stringify(server.attributes['http.request.header.authorization'])).to.not.include('s3cr3t');
+    expect(JSON.stringify(spans.map((span) => span.attributes))).to.not.include('s3cr3t');
   });
 
   it('span limits: OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT truncates, OTEL_ATTRIBUTE_COUNT_LIMIT caps', async () => {
