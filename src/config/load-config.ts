@@ -93,6 +93,7 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
   clampBatchToQueue(config as AgentConfig, sources as ConfigSources, ctx, problems);
   warnWhenRequestsGoUntraced(config as AgentConfig, sources as ConfigSources, ctx, problems);
   warnWhenSamplerArgIsIgnored(ctx, problems);
+  requireBothClientTlsHalves(config as AgentConfig, sources as ConfigSources, ctx, problems);
   reportUnknownVariables(env, problems);
   reportUnsupportedOtelVariables(env, problems);
 
@@ -167,6 +168,22 @@ function warnWhenRequestsGoUntraced(config: AgentConfig, sources: ConfigSources,
   problems.finishOption('');
 }
 
+/** A client key without its certificate (or the reverse) cannot authenticate: neither is used, in one line. */
+function requireBothClientTlsHalves(config: AgentConfig, sources: ConfigSources, ctx: ResolveContext, problems: ProblemCollector): void {
+  if ((config.clientKeyFile === undefined) === (config.clientCertFile === undefined)) return;
+  const [present, missing] = config.clientKeyFile !== undefined ? (['clientKeyFile', 'TRACING_CLIENT_CERT_FILE'] as const) : (['clientCertFile', 'TRACING_CLIENT_KEY_FILE'] as const);
+  problems.startOption();
+  problems.add({
+    variable: sources[present],
+    shownValue: ctx.read(sources[present]) ?? String(config[present]),
+    whatIsWrong: `is set without ${missing} (or its OTEL_* fallback)`,
+    instead: 'no client certificate is sent',
+  });
+  problems.finishOption('');
+  config.clientKeyFile = undefined;
+  config.clientCertFile = undefined;
+}
+
 /** OTEL_TRACES_SAMPLER_ARG means something only as the argument of a named ratio sampler (the specification). */
 function warnWhenSamplerArgIsIgnored(ctx: ResolveContext, problems: ProblemCollector): void {
   const arg = ctx.read(SAMPLER_ARG_VARIABLE);
@@ -230,16 +247,11 @@ const UPSTREAM_ONLY_VARIABLES: ReadonlyArray<{ names: readonly string[]; why: st
   },
   {
     names: [
-      'OTEL_EXPORTER_OTLP_COMPRESSION',
-      'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
-      'OTEL_EXPORTER_OTLP_CLIENT_KEY',
-      'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY',
-      'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
-      'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE',
       'OTEL_EXPORTER_OTLP_INSECURE',
       'OTEL_EXPORTER_OTLP_TRACES_INSECURE',
     ],
-    why: 'not supported yet',
+    // The specification applies it only to gRPC endpoints given without a scheme.
+    why: 'the endpoint\'s scheme decides: http:// is plaintext, https:// is TLS',
   },
   { names: ['OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_TIMEOUT'], why: 'the agent has no zipkin exporter' },
   { names: ['OTEL_EXPORTER_JAEGER_ENDPOINT', 'OTEL_EXPORTER_JAEGER_USER', 'OTEL_EXPORTER_JAEGER_PASSWORD', 'OTEL_EXPORTER_JAEGER_TIMEOUT'], why: 'use TRACING_ENDPOINT for a Jaeger collector' },

@@ -15,6 +15,7 @@ import {
   parseBoolean,
   parseHttpUrl,
   parsePemCertificateFile,
+  parsePemPrivateKeyFile,
   parseWritableFilePath,
   printableText,
   redactUrlCredentials,
@@ -61,6 +62,11 @@ const MAX_QUEUE_SIZE = 1_000_000;
 const DEFAULT_FILE_PATH = './traces.jsonl';
 
 const parsePositiveDurationMs = integerBetween(1, TEN_MINUTES_MS, ' milliseconds');
+// 0 is "no limit of its own" (the batch export timeout still bounds it).
+const parseOtlpTimeout: ValueParser<number> = (raw, variable, ctx) => {
+  const parsed = integerBetween(0, TEN_MINUTES_MS, ' milliseconds')(raw, variable, ctx);
+  return parsed === undefined ? undefined : { value: parsed.value };
+};
 const parseQueueLength = integerBetween(1, MAX_QUEUE_SIZE);
 
 const parseLimit = integerBetween(0, 1_000_000_000);
@@ -230,6 +236,45 @@ export const CONFIG_OPTIONS = [
     parse: parsePemCertificateFile,
     whenUnset: 'the system CAs',
     doc: 'PEM file of CA certificates to trust for the collector (relative to the working directory).',
+  }),
+  option({
+    key: 'clientKeyFile',
+    envVar: 'TRACING_CLIENT_KEY_FILE',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY' }, { envVar: 'OTEL_EXPORTER_OTLP_CLIENT_KEY' }],
+    type: 'path',
+    default: undefined,
+    parse: parsePemPrivateKeyFile,
+    whenUnset: 'no client certificate',
+    doc: "PEM private key for mutual TLS with the collector, with TRACING_CLIENT_CERT_FILE (OTLP exporters).",
+  }),
+  option({
+    key: 'clientCertFile',
+    envVar: 'TRACING_CLIENT_CERT_FILE',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE' }, { envVar: 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE' }],
+    type: 'path',
+    default: undefined,
+    parse: parsePemCertificateFile,
+    whenUnset: 'no client certificate',
+    doc: 'PEM certificate chain for mutual TLS with the collector, with TRACING_CLIENT_KEY_FILE (OTLP exporters).',
+  }),
+  option({
+    key: 'otlpCompression',
+    envVar: undefined,
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION' }, { envVar: 'OTEL_EXPORTER_OTLP_COMPRESSION' }],
+    type: 'enum',
+    default: 'none',
+    parse: oneOf(['gzip', 'none'] as const, 'compression'),
+    doc: 'Compression of OTLP export requests: gzip or none.',
+  }),
+  option({
+    key: 'otlpTimeoutMs',
+    envVar: undefined,
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT' }, { envVar: 'OTEL_EXPORTER_OTLP_TIMEOUT' }],
+    type: 'integer',
+    default: undefined,
+    whenUnset: 'TRACING_EXPORT_TIMEOUT_MS',
+    parse: parseOtlpTimeout,
+    doc: 'Milliseconds one OTLP request may take (0: no limit of its own), distinct from the batch export timeout (TRACING_EXPORT_TIMEOUT_MS / OTEL_BSP_EXPORT_TIMEOUT).',
   }),
   option({
     key: 'jaegerAgentHost',
@@ -414,8 +459,6 @@ export const CONFIG_OPTIONS = [
     envVar: 'TRACING_EXPORT_TIMEOUT_MS',
     otelFallbacks: [
       { envVar: 'OTEL_BSP_EXPORT_TIMEOUT' },
-      { envVar: 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT' },
-      { envVar: 'OTEL_EXPORTER_OTLP_TIMEOUT' },
     ],
     type: 'integer',
     default: 30000,

@@ -28,6 +28,13 @@ export interface AgentConfig {
   endpoint: string | undefined;
   headers: Record<string, string>;
   caFile: string | undefined;
+  /** Mutual TLS with the collector: the client's key and certificate (PEM files). */
+  clientKeyFile: string | undefined;
+  clientCertFile: string | undefined;
+  /** Compression of OTLP export requests. */
+  otlpCompression: 'gzip' | 'none';
+  /** Per-request timeout of the OTLP exporters (OTEL_EXPORTER_OTLP_TIMEOUT); undefined: TRACING_EXPORT_TIMEOUT_MS. */
+  otlpTimeoutMs: number | undefined;
   jaegerAgentHost: string;
   jaegerAgentPort: number;
   filePath: string;

@@ -252,6 +252,24 @@ export const parsePemCertificateFile: ValueParser<string> = (raw, variable, ctx)
   return undefined;
 };
 
+const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
+
+/** A readable file with a PEM private key in it (a client key for mutual TLS). */
+export const parsePemPrivateKeyFile: ValueParser<string> = (raw, variable, ctx) => {
+  const readable = parseReadableFile(raw, variable, ctx);
+  if (readable === undefined) return undefined;
+  let problem: string | undefined;
+  try {
+    if (fs.statSync(readable.value).size > MAX_CA_FILE_BYTES) problem = 'is larger than 16 MiB, too large for a key';
+    else if (!PEM_PRIVATE_KEY.test(fs.readFileSync(readable.value, 'latin1'))) problem = 'contains no PEM private key';
+  } catch {
+    problem = 'is not a readable file';
+  }
+  if (problem === undefined) return readable;
+  ctx.report({ variable, shownValue: raw, whatIsWrong: problem });
+  return undefined;
+};
+
 /**
  * Why the agent could not write `file`, or undefined if it could. Checks only: creating the file
  * is the exporter's job, and config loading must leave no trace on disk.

@@ -5,6 +5,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { createRequire } from 'module';
 import { readFileSync } from 'fs';
+import { gzipSync } from 'zlib';
 import type { AgentConfig, ExporterName } from '../config/types';
 import { JsonLinesExporter } from './json-lines-exporter';
 
@@ -22,6 +23,17 @@ function readCa(config: AgentConfig): Buffer | undefined {
   return config.caFile ? readFileSync(config.caFile) : undefined;
 }
 
+/** Mutual TLS material, when both halves are configured (load-config reports a lone half). */
+function readClientIdentity(config: AgentConfig): { key: Buffer; cert: Buffer } | undefined {
+  if (config.clientKeyFile === undefined || config.clientCertFile === undefined) return undefined;
+  return { key: readFileSync(config.clientKeyFile), cert: readFileSync(config.clientCertFile) };
+}
+
+/** One OTLP request's timeout: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, where 0 means none of its own (the batch's bound applies). */
+function otlpRequestTimeoutMs(config: AgentConfig): number {
+  return config.otlpTimeoutMs === undefined || config.otlpTimeoutMs === 0 ? config.exportTimeoutMs : Math.min(config.otlpTimeoutMs, config.exportTimeoutMs);
+}
+
 function createOtlpGrpcExporter(config: AgentConfig): NamedExporter {
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
   // @grpc/grpc-js is the exporter's own dependency: take the same copy it uses.
@@ -30,11 +42,19 @@ function createOtlpGrpcExporter(config: AgentConfig): NamedExporter {
   const metadata = new grpc.Metadata();
   for (const [key, value] of Object.entries(config.headers)) metadata.set(key, value);
   const ca = readCa(config);
-  const credentials = url.startsWith('https:') || ca ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure();
+  const client = readClientIdentity(config);
+  const credentials =
+    url.startsWith('https:') || ca || client ? grpc.credentials.createSsl(ca ?? null, client?.key ?? null, client?.cert ?? null) : grpc.credentials.createInsecure();
   return {
     name: 'otlp',
     destination: url,
-    exporter: new OTLPTraceExporter({ url, metadata, credentials, timeoutMillis: config.exportTimeoutMs }),
+    exporter: new OTLPTraceExporter({
+      url,
+      metadata,
+      credentials,
+      timeoutMillis: otlpRequestTimeoutMs(config),
+      ...(config.otlpCompression === 'gzip' && { compression: 'gzip' as never }),
+    }),
   };
 }
 
@@ -84,9 +104,12 @@ class OtlpHttpTransport {
     private readonly _agent: import('http').Agent,
     private readonly _request: typeof import('http').request,
     private readonly _newHttpError: (message: string | undefined, code: number, body: string) => Error,
+    /** OTEL_EXPORTER_OTLP_COMPRESSION=gzip: the body is gzipped once, before the first attempt. */
+    private readonly _gzip = false,
   ) {}
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+    if (this._gzip) data = gzipSync(data);
     const deadline = Date.now() + timeoutMillis;
     let backoff = RETRY.initialBackoffMs;
     let result = await this._attempt(data, timeoutMillis);
@@ -175,20 +198,23 @@ function createOtlpHttpExporter(config: AgentConfig): NamedExporter {
   const parsed = new URL(url);
   const https = parsed.protocol === 'https:';
   const ca = readCa(config);
+  const client = readClientIdentity(config);
   const http = (https ? require('https') : require('http')) as typeof import('http');
-  const agent = new http.Agent(ca ? ({ ca, keepAlive: true } as import('http').AgentOptions) : { keepAlive: true });
+  const agent = new http.Agent({ keepAlive: true, ...(ca && { ca }), ...(client && https && client) } as import('http').AgentOptions);
   const transport = new OtlpHttpTransport(
     parsed,
     {
       ...config.headers,
       'Content-Type': 'application/x-protobuf',
       'User-Agent': `OTel-OTLP-Exporter-JavaScript/${version}`,
+      ...(config.otlpCompression === 'gzip' && { 'Content-Encoding': 'gzip' }),
     },
     agent,
     http.request,
     (message, code, body) => new base.OTLPExporterError(message, code, body),
+    config.otlpCompression === 'gzip',
   );
-  const options = { ...base.getSharedConfigurationDefaults(), timeoutMillis: config.exportTimeoutMs };
+  const options = { ...base.getSharedConfigurationDefaults(), timeoutMillis: otlpRequestTimeoutMs(config) };
   const metrics = nodeHttp.createOtlpHttpExporterMetrics('otlp_http_span_exporter', transformer.TraceExporterMetricsHelper, url, undefined);
   const delegate = base.createOtlpNetworkExportDelegate(options, transformer.ProtobufTraceSerializer, metrics, transport);
   return {

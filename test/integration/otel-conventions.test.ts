@@ -153,7 +153,7 @@ describe('OpenTelemetry conventions (integration)', function () {
     receiver.reset();
     const app = start({
       TRACING_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_INSECURE: 'true',
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'otlp',
       OTEL_SERVICE_NAMES: 'typo',
@@ -163,7 +163,7 @@ describe('OpenTelemetry conventions (integration)', function () {
     await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'));
     const lines = app.stderr.trim().split('\n').sort();
     expect(lines).to.deep.equal([
-      'otel-agent: OTEL_EXPORTER_OTLP_COMPRESSION="gzip" is not supported by the agent (not supported yet); ignored',
+      "otel-agent: OTEL_EXPORTER_OTLP_INSECURE=\"true\" is not supported by the agent (the endpoint's scheme decides: http:// is plaintext, https:// is TLS); ignored",
       'otel-agent: OTEL_LOGS_EXPORTER="otlp" is not supported by the agent (the agent exports traces only); ignored',
       'otel-agent: OTEL_SDK_DISABLED="1" is neither true nor false (only true disables); tracing stays on',
       'otel-agent: OTEL_SERVICE_NAMES="typo" is an unknown variable (did you mean OTEL_SERVICE_NAME?); ignored',

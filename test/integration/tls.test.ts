@@ -74,6 +74,46 @@ describe('TLS and headers toward the collector (integration)', function () {
         expect(app.stderr).to.not.match(STACK_FRAME);
       });
 
+      it('mutual TLS: a collector that requires a client certificate gets the spans with OTEL_EXPORTER_OTLP_CLIENT_KEY/_CERTIFICATE, none without', async () => {
+        const receiver = await launchReceiver(start({ tls: { ...tls, clientCa: certs.ca } }));
+        const base = { ...FAST_EXPORT, TRACING_EXPORTER: exporter, TRACING_ENDPOINT: receiver.url, TRACING_CA_FILE: certs.caFile };
+        const withoutCertificate = startApp(fixture('express5-app.js'), { env: base });
+        try {
+          expect((await getJson(`http://127.0.0.1:${await withoutCertificate.port()}/users/1`)).status).to.equal(200);
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          expect(receiver.spans, 'no client certificate: refused').to.deep.equal([]);
+        } finally {
+          await withoutCertificate.stop('SIGKILL');
+        }
+        const app = launchApp(
+          startApp(fixture('express5-app.js'), {
+            env: { ...base, OTEL_EXPORTER_OTLP_CLIENT_KEY: certs.clientKeyFile, OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: certs.clientCertFile },
+          }),
+        );
+        expect((await getJson(`http://127.0.0.1:${await app.port()}/users/42`)).status).to.equal(200);
+        const spans = await receiver.waitForSpans((all) => serverSpan(all, '/users/:id') !== undefined, 15_000).catch((err: Error) => {
+          throw new Error(`${err.message}\napp stderr:\n${app.stderr}`);
+        });
+        expect(serverSpan(spans, '/users/:id')!.name).to.equal('GET /users/:id');
+        expect(agentLines(app.stderr)).to.deep.equal([]);
+      });
+
+      it('OTEL_EXPORTER_OTLP_COMPRESSION=gzip: compressed requests, the same spans', async () => {
+        const receiver = await launchReceiver(start({}));
+        const app = launchApp(
+          startApp(fixture('express5-app.js'), {
+            env: { ...FAST_EXPORT, TRACING_EXPORTER: exporter, TRACING_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' },
+          }),
+        );
+        expect((await getJson(`http://127.0.0.1:${await app.port()}/users/7`)).status).to.equal(200);
+        const spans = await receiver.waitForSpans((all) => serverSpan(all, '/users/:id') !== undefined, 15_000);
+        expect(serverSpan(spans, '/users/:id')!.attributes['url.path']).to.equal('/users/7');
+        // grpc-js decompresses and hides grpc-encoding from the receiver: for gRPC, delivery is what is checked.
+        const encodings = receiver.requestHeaders.map((headers) => headers['content-encoding']);
+        if (exporter === 'otlp-http') expect(encodings, JSON.stringify(receiver.requestHeaders)).to.include('gzip');
+        expect(agentLines(app.stderr)).to.deep.equal([]);
+      });
+
       it('without TRACING_CA_FILE the throwaway CA is not trusted: nothing arrives, the app is unharmed, one quiet warning', async () => {
         const receiver = await launchReceiver(start({ tls }));
         const app = launchApp(

@@ -41,7 +41,8 @@ export abstract class HttpReceiverBase extends BaseReceiver {
   async listen(port = 0, tls?: ReceiverTls): Promise<this> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res);
     this.tls = !!tls;
-    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
+    const clientAuth = tls?.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
+    this.server = tls ? https.createServer({ key: tls.key, cert: tls.cert, ...clientAuth }, handler) : http.createServer(handler);
     if (tls) this.server.on('tlsClientError', (err: Error) => this.tlsErrors.push(err.message));
     // Never let a stalled client keep the server from closing; close() destroys sockets anyway.
     this.server.keepAliveTimeout = 1000;

@@ -45,7 +45,7 @@ class OtlpGrpcReceiver extends BaseReceiver {
   async listen(port = 0, tls?: ReceiverTls): Promise<this> {
     this.tls = !!tls;
     const credentials = tls
-      ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false)
+      ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined)
       : grpc.ServerCredentials.createInsecure();
     this.server.addService(traceServiceDefinition, {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>

@@ -1,6 +1,7 @@
 /**
- * Throwaway TLS material for the receivers: a CA and a server certificate it signs, for localhost
- * (SAN DNS:localhost and IP:127.0.0.1), made with the `openssl` command (EC P-256 keys: fast).
+ * Throwaway TLS material for the receivers: a CA, a server certificate it signs for localhost
+ * (SAN DNS:localhost and IP:127.0.0.1), and a client certificate it signs (mutual TLS), made with the
+ * `openssl` command (EC P-256 keys: fast).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,6 +16,9 @@ export interface TestCertificates {
   key: Buffer;
   /** The server's certificate (PEM), signed by the CA. */
   cert: Buffer;
+  /** Paths of a client key and certificate signed by the CA (extendedKeyUsage clientAuth). */
+  clientKeyFile: string;
+  clientCertFile: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -80,8 +84,20 @@ export function createTestCertificates(dir: string): TestCertificates {
     ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-set_serial', serial, '-days', '2', '-sha256', '-extfile', 'server.ext', '-out', 'server.pem'],
     dir,
   );
+  openssl(ecKey('client-key.pem'), dir);
+  openssl(['req', '-new', '-key', 'client-key.pem', '-subj', '/CN=otel-agent-test-client', '-out', 'client.csr'], dir);
+  fs.writeFileSync(
+    path.join(dir, 'client.ext'),
+    ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = clientAuth', 'authorityKeyIdentifier = keyid', ''].join('\n'),
+  );
+  openssl(
+    ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-set_serial', `${serial}1`, '-days', '2', '-sha256', '-extfile', 'client.ext', '-out', 'client.pem'],
+    dir,
+  );
   const caFile = path.join(dir, 'ca.pem');
   return {
+    clientKeyFile: path.join(dir, 'client-key.pem'),
+    clientCertFile: path.join(dir, 'client.pem'),
     caFile,
     ca: fs.readFileSync(caFile),
     key: fs.readFileSync(path.join(dir, 'server-key.pem')),

@@ -35,6 +35,8 @@ export type ReceiverBehaviour = 'ok' | 'unavailable' | 'hang' | { slowMs: number
 export interface ReceiverTls {
   key: Buffer;
   cert: Buffer;
+  /** Mutual TLS: client certificates must be signed by this CA (connections without one are refused). */
+  clientCa?: Buffer;
 }
 
 export interface Receiver {

@@ -337,9 +337,11 @@ describe('config: values, fallbacks and precedence', () => {
         OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '10000',
       });
       expect(problems).to.deep.equal([]);
-      expect(config).to.deep.include({ maxQueueSize: 4096, batchSize: 1024, scheduleDelayMs: 1000, exportTimeoutMs: 10000 });
-      expect(sources.exportTimeoutMs).to.equal('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT');
-      expect(load({ OTEL_BSP_EXPORT_TIMEOUT: '2000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '10000' }).config.exportTimeoutMs).to.equal(2000);
+      // The OTLP request timeout and the batch export timeout are distinct settings (the specification's).
+      expect(config).to.deep.include({ maxQueueSize: 4096, batchSize: 1024, scheduleDelayMs: 1000, exportTimeoutMs: 30000, otlpTimeoutMs: 10000 });
+      expect(sources.otlpTimeoutMs).to.equal('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT');
+      const both = load({ OTEL_BSP_EXPORT_TIMEOUT: '2000', OTEL_EXPORTER_OTLP_TIMEOUT: '0' }).config;
+      expect({ batch: both.exportTimeoutMs, request: both.otlpTimeoutMs }).to.deep.equal({ batch: 2000, request: 0 });
       expect(load({ TRACING_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_QUEUE_SIZE: '4096' }).config.maxQueueSize).to.equal(100);
     });
 
