@@ -255,7 +255,6 @@ const UPSTREAM_ONLY_VARIABLES: ReadonlyArray<{ names: readonly string[]; why: st
   },
   { names: ['OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_TIMEOUT'], why: 'the agent has no zipkin exporter' },
   { names: ['OTEL_EXPORTER_JAEGER_ENDPOINT', 'OTEL_EXPORTER_JAEGER_USER', 'OTEL_EXPORTER_JAEGER_PASSWORD', 'OTEL_EXPORTER_JAEGER_TIMEOUT'], why: 'use TRACING_ENDPOINT for a Jaeger collector' },
-  { names: ['OTEL_NODE_RESOURCE_DETECTORS'], why: 'the agent always detects host, os, process and service.instance.id, and no cloud' },
   { names: ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS'], why: 'use TRACING_INSTRUMENTATIONS' },
   { names: ['OTEL_SEMCONV_STABILITY_OPT_IN'], why: 'the agent emits the stable HTTP semantic conventions only', satisfiedBy: /^(?:http(?:\/dup)?)(?:,|$)/ },
   { names: ['OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'], why: 'not supported yet' },

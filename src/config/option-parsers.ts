@@ -147,3 +147,22 @@ export const parsePropagators: ValueParser<PropagatorName[]> = (raw, variable, c
   }
   return known.length > 0 ? { value: known } : undefined;
 };
+
+/** OTEL_NODE_RESOURCE_DETECTORS names (upstream's auto-instrumentations-node). */
+export const RESOURCE_DETECTOR_NAMES = ['env', 'host', 'os', 'process', 'serviceinstance', 'container', 'aws', 'gcp', 'azure', 'alibaba', 'all', 'none'] as const;
+export type ResourceDetectorName = Exclude<(typeof RESOURCE_DETECTOR_NAMES)[number], 'all' | 'none'>;
+/** The cloud detectors call metadata endpoints over the network: only when named (or with all). */
+export const CLOUD_RESOURCE_DETECTORS: readonly ResourceDetectorName[] = ['aws', 'gcp', 'azure', 'alibaba'];
+export const DEFAULT_RESOURCE_DETECTORS: ResourceDetectorName[] = ['env', 'host', 'os', 'process', 'serviceinstance', 'container'];
+
+export const parseResourceDetectors: ValueParser<ResourceDetectorName[]> = (raw, variable, ctx) => {
+  const names = splitCommaList(raw).map((name) => name.toLowerCase());
+  const detectors = new Set<ResourceDetectorName>();
+  for (const name of names) {
+    if (name === 'all') for (const all of [...DEFAULT_RESOURCE_DETECTORS, ...CLOUD_RESOURCE_DETECTORS]) detectors.add(all);
+    else if (name === 'none') continue;
+    else if ((RESOURCE_DETECTOR_NAMES as readonly string[]).includes(name)) detectors.add(name as ResourceDetectorName);
+    else ctx.report({ variable, shownValue: raw, whatIsWrong: `names an unknown resource detector${describeItem(names, name)} (expected ${RESOURCE_DETECTOR_NAMES.join(', ')})`, instead: 'ignoring it' });
+  }
+  return { value: [...detectors] };
+};

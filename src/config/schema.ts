@@ -49,7 +49,7 @@ import {
   usesOtlp,
 } from './otel-fallbacks';
 import { parsePathGlobs, parseSamplingRules } from './sampling-options';
-import { parsePropagators, PROPAGATOR_NAMES } from './option-parsers';
+import { DEFAULT_RESOURCE_DETECTORS, parsePropagators, parseResourceDetectors, PROPAGATOR_NAMES, RESOURCE_DETECTOR_NAMES } from './option-parsers';
 import { serviceNameFromPackageName } from './app-package';
 
 /** Identity helper so each row's value type is checked against its key. */
@@ -397,6 +397,15 @@ export const CONFIG_OPTIONS = [
     default: ['tracecontext', 'baggage'],
     parse: parsePropagators,
     doc: `Context propagation formats, comma-separated: ${PROPAGATOR_NAMES.join(', ')} (b3 is the single header, b3multi the X-B3-* headers).`,
+  }),
+  option({
+    key: 'resourceDetectors',
+    envVar: undefined,
+    otelFallbacks: [{ envVar: 'OTEL_NODE_RESOURCE_DETECTORS' }],
+    type: 'list',
+    default: DEFAULT_RESOURCE_DETECTORS,
+    parse: parseResourceDetectors,
+    doc: `Resource detectors, comma-separated: ${RESOURCE_DETECTOR_NAMES.join(', ')}. The cloud ones (aws, gcp, azure, alibaba) call metadata endpoints, so they run only when named (or with all).`,
   }),
   ...SPAN_LIMIT_OPTIONS,
   ...HEADER_CAPTURE_OPTIONS,

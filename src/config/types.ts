@@ -4,7 +4,7 @@
  */
 
 import type { SamplingRule } from './sampling-options';
-import type { PropagatorName } from './option-parsers';
+import type { PropagatorName, ResourceDetectorName } from './option-parsers';
 
 export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'console', 'file', 'none'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
@@ -58,6 +58,8 @@ export interface AgentConfig {
   captureServerResponseHeaders: string[];
   captureClientRequestHeaders: string[];
   captureClientResponseHeaders: string[];
+  /** Resource detectors in the export worker (OTEL_NODE_RESOURCE_DETECTORS); cloud ones only when named. */
+  resourceDetectors: ResourceDetectorName[];
   /** Context propagation formats, in order; ['none'] propagates nothing. */
   propagators: PropagatorName[];
   /** The SDK's span limits (OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT); undefined: the SDK's default. */

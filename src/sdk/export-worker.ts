@@ -13,7 +13,6 @@ import { setGlobalErrorHandler, ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { defaultResource, detectResources, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
 import { createLogger } from '../logger';
 import type { AgentLogger } from '../logger';
@@ -24,7 +23,8 @@ import { createSpanRecordPreparer } from './prepare-span-record';
 import { compileMaskingPolicy } from '../redact';
 import type { MaskingPolicy } from '../redact';
 import type { AgentConfig } from '../config/types';
-import { serviceResourceAttributes } from './resource';
+import { buildResource } from './resource';
+import { randomUUID } from 'crypto';
 import type { SpanRecord } from './span-record';
 import { DROPPED_SPANS_SLOT, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
 import type { ExportWorkerData, ToExportWorker } from './worker-protocol';
@@ -200,10 +200,7 @@ function startExportWorker(data: ExportWorkerData): void {
   // Failed batches are reported by ReportingExporter with their destination; keep the rest quiet.
   setGlobalErrorHandler((err) => logger.debug(`export error: ${err instanceof Error ? err.message : String(err)}`));
 
-  const resource: Resource = defaultResource()
-    .merge(detectResources({ detectors: [hostDetector] }))
-    .merge(resourceFromAttributes(data.processAttributes))
-    .merge(resourceFromAttributes(serviceResourceAttributes(config)));
+  const resource: Resource = buildResource(config, data.processAttributes, randomUUID());
 
   const exporters = createExporters(config, (name, err) =>
     logger.error(`cannot create the ${name} exporter (${err instanceof Error ? err.message : String(err)}); spans are not sent there`),

@@ -125,6 +125,25 @@ describe('OpenTelemetry conventions (integration)', function () {
     expect(JSON.stringify(spans.map((span) => span.attributes))).to.not.include('s3cr3t');
   });
 
+  it('resource: service.instance.id, os and process attributes by default; OTEL_NODE_RESOURCE_DETECTORS picks', async () => {
+    const resourceOf = async (env: Record<string, string>) => {
+      receiver.reset();
+      const app = start({ TRACING_ENDPOINT: receiver.url, OTEL_RESOURCE_ATTRIBUTES: 'team=core', ...env });
+      await fetch(`http://127.0.0.1:${await app.port()}/work`);
+      const spans = await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'));
+      await app.stop();
+      return spans.find((span) => span.kind === 'SERVER')!.resource;
+    };
+    const byDefault = await resourceOf({});
+    expect(byDefault['service.instance.id']).to.match(/^[0-9a-f-]{36}$/);
+    expect(byDefault).to.include({ 'os.type': 'linux', 'process.runtime.name': 'nodejs', team: 'core' });
+    expect(byDefault['host.name']).to.be.a('string');
+    const picked = await resourceOf({ OTEL_NODE_RESOURCE_DETECTORS: 'host' });
+    expect(picked['host.name']).to.be.a('string');
+    for (const key of ['service.instance.id', 'os.type', 'process.pid', 'team']) expect(picked, key).to.not.have.property(key);
+    expect(picked['service.name']).to.be.a('string');
+  });
+
   it('span limits: OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT truncates, OTEL_ATTRIBUTE_COUNT_LIMIT caps', async () => {
     receiver.reset();
     const app = start({ TRACING_ENDPOINT: receiver.url, OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8', OTEL_ATTRIBUTE_COUNT_LIMIT: '4' });
