@@ -253,7 +253,7 @@ const UPSTREAM_ONLY_VARIABLES: ReadonlyArray<{ names: readonly string[]; why: st
     // The specification applies it only to gRPC endpoints given without a scheme.
     why: 'the endpoint\'s scheme decides: http:// is plaintext, https:// is TLS',
   },
-  { names: ['OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_TIMEOUT'], why: 'the agent has no zipkin exporter' },
+  { names: ['OTEL_EXPORTER_ZIPKIN_TIMEOUT'], why: 'use TRACING_EXPORT_TIMEOUT_MS' },
   { names: ['OTEL_EXPORTER_JAEGER_ENDPOINT', 'OTEL_EXPORTER_JAEGER_USER', 'OTEL_EXPORTER_JAEGER_PASSWORD', 'OTEL_EXPORTER_JAEGER_TIMEOUT'], why: 'use TRACING_ENDPOINT for a Jaeger collector' },
   { names: ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS'], why: 'use TRACING_INSTRUMENTATIONS' },
   { names: ['OTEL_SEMCONV_STABILITY_OPT_IN'], why: 'the agent emits the stable HTTP semantic conventions only', satisfiedBy: /^(?:http(?:\/dup)?)(?:,|$)/ },

@@ -71,7 +71,7 @@ function otlpFlavourFromProtocol(ctx: ResolveContext): ExporterName | undefined 
   return parseOtlpProtocol(ctx.read(variable) as string, variable, ctx)?.value[0];
 }
 
-const OTEL_EXPORTER_NAMES = ['otlp', 'jaeger', 'console', 'none'];
+const OTEL_EXPORTER_NAMES = ['otlp', 'jaeger', 'zipkin', 'console', 'none'];
 
 /**
  * OTEL_TRACES_EXPORTER: its 'otlp' follows the protocol variables, else upstream's default protocol,

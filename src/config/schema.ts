@@ -191,7 +191,7 @@ export const CONFIG_OPTIONS = [
     key: 'exporters',
     envVar: 'TRACING_EXPORTER',
     otelFallbacks: [
-      { envVar: 'OTEL_TRACES_EXPORTER', note: 'otlp, jaeger, console, none; otlp per the protocol, else http/protobuf as upstream', parse: parseOtelTracesExporter },
+      { envVar: 'OTEL_TRACES_EXPORTER', note: 'otlp, jaeger, zipkin, console, none; otlp per the protocol, else http/protobuf as upstream', parse: parseOtelTracesExporter },
       { envVar: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', note: 'grpc: otlp; http/protobuf: otlp-http', parse: parseOtlpProtocol },
       { envVar: 'OTEL_EXPORTER_OTLP_PROTOCOL', note: 'as above', parse: parseOtlpProtocol },
     ],
@@ -236,6 +236,16 @@ export const CONFIG_OPTIONS = [
     parse: parsePemCertificateFile,
     whenUnset: 'the system CAs',
     doc: 'PEM file of CA certificates to trust for the collector (relative to the working directory).',
+  }),
+  option({
+    key: 'zipkinEndpoint',
+    envVar: undefined,
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT' }],
+    type: 'url',
+    default: undefined,
+    parse: parseHttpUrl,
+    whenUnset: 'TRACING_ENDPOINT when zipkin is the only network exporter, else http://localhost:9411/api/v2/spans',
+    doc: "The zipkin exporter's URL (Zipkin's JSON v2 API).",
   }),
   option({
     key: 'clientKeyFile',

@@ -6,7 +6,7 @@
 import type { SamplingRule } from './sampling-options';
 import type { PropagatorName, ResourceDetectorName } from './option-parsers';
 
-export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'console', 'file', 'none'] as const;
+export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'zipkin', 'console', 'file', 'none'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
 
 export const ESM_HOOK_MODES = ['auto', 'on', 'off'] as const;
@@ -28,6 +28,8 @@ export interface AgentConfig {
   endpoint: string | undefined;
   headers: Record<string, string>;
   caFile: string | undefined;
+  /** The zipkin exporter's URL (OTEL_EXPORTER_ZIPKIN_ENDPOINT); undefined: TRACING_ENDPOINT or its default. */
+  zipkinEndpoint: string | undefined;
   /** Mutual TLS with the collector: the client's key and certificate (PEM files). */
   clientKeyFile: string | undefined;
   clientCertFile: string | undefined;

@@ -247,7 +247,19 @@ function createJaegerExporter(config: AgentConfig): NamedExporter {
   };
 }
 
+export const DEFAULT_ZIPKIN_ENDPOINT = 'http://localhost:9411/api/v2/spans';
+const NETWORK_EXPORTERS: readonly ExporterName[] = ['otlp', 'otlp-http', 'jaeger', 'zipkin'];
+
+function createZipkinExporter(config: AgentConfig): NamedExporter {
+  const { ZipkinExporter } = require('@opentelemetry/exporter-zipkin') as typeof import('@opentelemetry/exporter-zipkin');
+  // TRACING_ENDPOINT is one URL: it is zipkin's only when no other network exporter shares it.
+  const onlyNetworkExporter = config.exporters.filter((name) => NETWORK_EXPORTERS.includes(name)).length === 1;
+  const url = config.zipkinEndpoint ?? (onlyNetworkExporter ? config.endpoint : undefined) ?? DEFAULT_ZIPKIN_ENDPOINT;
+  return { name: 'zipkin', destination: url, exporter: new ZipkinExporter({ url, headers: config.headers }) };
+}
+
 const EXPORTER_FACTORIES: Record<Exclude<ExporterName, 'none'>, (config: AgentConfig) => NamedExporter> = {
+  zipkin: createZipkinExporter,
   otlp: createOtlpGrpcExporter,
   'otlp-http': createOtlpHttpExporter,
   jaeger: createJaegerExporter,

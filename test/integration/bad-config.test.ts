@@ -89,7 +89,7 @@ const CASES: BadConfigCase[] = [
   { env: { TRACING_HEADER: 'authorization=Bearer s3cr3t' }, shows: ['did you mean TRACING_HEADERS?'], hides: ['s3cr3t'] },
   // other garbage, secrets hidden
   { env: { TRACING_SAMPLE_RATE: '1.5' } },
-  { env: { TRACING_EXPORTER: 'zipkin' } },
+  { env: { TRACING_EXPORTER: 'kafka' } },
   { env: { TRACING_ENDPOINT: 'not a url' } },
   { env: { TRACING_ENDPOINT: 'http://user:hunter2@' }, shows: ['user:***@'], hides: ['hunter2'] },
   { env: { TRACING_HEADERS: 'bad key=s3cr3t' }, shows: ['"bad key"'], hides: ['s3cr3t'] },

@@ -82,7 +82,8 @@ describe('JSON error bodies carry the trace id (integration)', function () {
       launch('express4', 'error-body-express.js', { env: { EXPRESS_MODULE: EXPRESS4, TRACING_RESPONSE_HEADER: 'true' } }),
       launch('express4-bare', 'error-body-express.js', { agent: 'none', env: { EXPRESS_MODULE: EXPRESS4 } }),
       launch('http-min500', 'error-body-http.js', { env: { TRACING_ERROR_STATUS_MIN: '500', TRACING_ERROR_BODY_FIELD: 'traceId' } }),
-      launch('http-unsampled', 'error-body-http.js', { env: { TRACING_SAMPLE_RATE: '0' } }),
+      // Keeping errors off: this app shows what head sampling alone does (keep-by-outcome.test.ts covers keeping).
+      launch('http-unsampled', 'error-body-http.js', { env: { TRACING_SAMPLE_RATE: '0', TRACING_KEEP_ERRORS: 'false' } }),
       launch('http-header-only', 'error-body-http.js', { env: { TRACING_ERROR_BODY_TRACE_ID: 'false', TRACING_RESPONSE_HEADER: 'true' } }),
     ]);
   });
@@ -239,7 +240,7 @@ describe('JSON error bodies carry the trace id (integration)', function () {
       await expectTraceIdAdded('http-min500', 'http-bare', '/writehead-object', 'traceId');
     });
 
-    it('unsampled requests (TRACING_SAMPLE_RATE=0) still get a valid trace id, and no span is exported', async () => {
+    it('unsampled requests (TRACING_SAMPLE_RATE=0, TRACING_KEEP_ERRORS=false) still get a valid trace id, and no span is exported', async () => {
       const response = await request(apps['http-unsampled'].port, '/writehead-object');
       const body = JSON.parse(response.body.toString('utf8'));
       expect(body.trace_id).to.match(/^[0-9a-f]{32}$/);

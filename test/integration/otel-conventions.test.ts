@@ -144,6 +144,35 @@ describe('OpenTelemetry conventions (integration)', function () {
     expect(picked['service.name']).to.be.a('string');
   });
 
+  it('OTEL_TRACES_EXPORTER=zipkin with OTEL_EXPORTER_ZIPKIN_ENDPOINT: Zipkin JSON v2 spans arrive', async () => {
+    const received: Array<{ traceId: string; name: string; kind: string; localEndpoint: { serviceName: string } }> = [];
+    const zipkin = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/api/v2/spans') received.push(...JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => zipkin.listen(0, '127.0.0.1', resolve));
+    try {
+      const app = start({
+        OTEL_TRACES_EXPORTER: 'zipkin',
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT: `http://127.0.0.1:${(zipkin.address() as AddressInfo).port}/api/v2/spans`,
+        OTEL_SERVICE_NAME: 'zipped',
+      });
+      await fetch(`http://127.0.0.1:${await app.port()}/work`, { headers: FORMATS.tracecontext.incoming });
+      for (let i = 0; i < 100 && !received.some((span) => span.kind === 'SERVER'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const server = received.find((span) => span.kind === 'SERVER');
+      expect(server, JSON.stringify(received)).to.not.equal(undefined);
+      expect(server!.traceId).to.equal(TRACE_ID);
+      expect(server!.localEndpoint.serviceName).to.equal('zipped');
+      expect(app.stderr).to.equal('');
+    } finally {
+      zipkin.close();
+    }
+  });
+
   it('span limits: OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT truncates, OTEL_ATTRIBUTE_COUNT_LIMIT caps', async () => {
     receiver.reset();
     const app = start({ TRACING_ENDPOINT: receiver.url, OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8', OTEL_ATTRIBUTE_COUNT_LIMIT: '4' });

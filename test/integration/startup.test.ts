@@ -70,7 +70,7 @@ describe('startup (integration)', function () {
     const receiver = await startOtlpGrpcReceiver();
     const bad: Record<string, string> = {
       TRACING_SAMPLE_RATE: '1.5',
-      TRACING_EXPORTER: 'otlp,zipkin',
+      TRACING_EXPORTER: 'otlp,kafka',
       TRACING_MAX_QUEUE_SIZE: '-1',
       TRACING_INSTRUMENTATIONS: 'http,express,undici,nosuchlib',
       TRACING_SERVICE_NAME: 'my\tservice',

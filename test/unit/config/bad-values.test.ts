@@ -24,10 +24,10 @@ const CASES: BadValueCase[] = [
   { env: { TRACING_SAMPLE_RATE: 'abc' }, key: 'sampleRate', expected: 1 },
   { env: { TRACING_SAMPLE_RATE: '-0.1' }, key: 'sampleRate', expected: 1 },
   { env: { TRACING_SAMPLE_RATE: '0x1' }, key: 'sampleRate', expected: 1 },
-  { env: { TRACING_EXPORTER: 'zipkin' }, key: 'exporters', expected: ['otlp'] },
-  { env: { TRACING_EXPORTER: 'otlp,zipkin' }, key: 'exporters', expected: ['otlp'], shows: ['otlp,zipkin', '"zipkin"'] },
+  { env: { TRACING_EXPORTER: 'kafka' }, key: 'exporters', expected: ['otlp'] },
+  { env: { TRACING_EXPORTER: 'otlp,kafka' }, key: 'exporters', expected: ['otlp'], shows: ['otlp,kafka', '"kafka"'] },
   { env: { TRACING_EXPORTER: 'none,console' }, key: 'exporters', expected: ['console'] },
-  { env: { OTEL_TRACES_EXPORTER: 'zipkin' }, key: 'exporters', expected: ['otlp'] },
+  { env: { OTEL_TRACES_EXPORTER: 'kafka' }, key: 'exporters', expected: ['otlp'] },
   { env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon' }, key: 'exporters', expected: ['otlp'] },
   { env: { TRACING_ENDPOINT: 'not a url' }, key: 'endpoint', expected: undefined },
   { env: { TRACING_ENDPOINT: 'ftp://x' }, key: 'endpoint', expected: undefined },
@@ -161,8 +161,8 @@ describe('config: bad values', () => {
     expect(loadWith({ TRACING_SAMPLE_RATE: '1.5' }, app.root).problems).to.deep.equal([
       'otel-agent: TRACING_SAMPLE_RATE="1.5" is not a number between 0 and 1; using 1',
     ]);
-    expect(loadWith({ TRACING_EXPORTER: 'zipkin' }, app.root).problems).to.deep.equal([
-      'otel-agent: TRACING_EXPORTER="zipkin" names an unknown exporter (expected otlp, otlp-http, jaeger, console, file, none); using otlp',
+    expect(loadWith({ TRACING_EXPORTER: 'kafka' }, app.root).problems).to.deep.equal([
+      'otel-agent: TRACING_EXPORTER="kafka" names an unknown exporter (expected otlp, otlp-http, jaeger, zipkin, console, file, none); using otlp',
     ]);
   });
 

@@ -29,7 +29,7 @@ describe('otel-agent CLI', () => {
     TRACING_HEADERS: `authorization=Bearer%20${SECRET},bad key=${SECRET}`,
     TRACING_SAMPLE_RATE: '0.25',
     OTEL_SERVICE_NAME: 'checkout-api',
-    TRACING_EXPORTER: 'otlp,zipkin',
+    TRACING_EXPORTER: 'otlp,kafka',
   };
   before(() => {
     app = createTempApp();
@@ -52,7 +52,7 @@ describe('otel-agent CLI', () => {
     const valueOffsets = new Set(tableLines.map((line) => line.search(/ {2}\S/) + 2));
     expect(valueOffsets.size).to.equal(1);
     expect(stdout).to.include('Problems (2):');
-    expect(stdout).to.match(/TRACING_EXPORTER="otlp,zipkin" names an unknown exporter "zipkin"/);
+    expect(stdout).to.match(/TRACING_EXPORTER="otlp,kafka" names an unknown exporter "kafka"/);
     expect(stdout).to.include('"bad key"');
     expect(stdout + stderr).not.to.include(SECRET);
   });
