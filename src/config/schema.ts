@@ -57,6 +57,21 @@ const DEFAULT_FILE_PATH = './traces.jsonl';
 const parsePositiveDurationMs = integerBetween(1, TEN_MINUTES_MS, ' milliseconds');
 const parseQueueLength = integerBetween(1, MAX_QUEUE_SIZE);
 
+/**
+ * The error-body field is assigned on objects the app built (`body[field] = traceId`): `__proto__`
+ * would replace the body's prototype, `constructor`/`prototype` would shadow what serializers and
+ * frameworks read. Such names are rejected like any other invalid name (one problem line, default kept).
+ */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const parseFieldNameShape = textMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a letter or _, then up to 63 letters, digits, _ . -', 'field name');
+const parseErrorBodyFieldName: typeof parseFieldNameShape = (raw, variable, ctx) => {
+  if (PROTOTYPE_KEYS.has(raw)) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'is not a usable field name (__proto__, constructor and prototype would change the object itself, not add a field)' });
+    return undefined;
+  }
+  return parseFieldNameShape(raw, variable, ctx);
+};
+
 export const CONFIG_OPTIONS = [
   option({
     key: 'enabled',
@@ -346,7 +361,7 @@ export const CONFIG_OPTIONS = [
     otelFallbacks: [],
     type: 'string',
     default: 'trace_id',
-    parse: textMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a letter or _, then up to 63 letters, digits, _ . -', 'field name'),
+    parse: parseErrorBodyFieldName,
     doc: 'Name of the trace id field added to JSON error bodies.',
   }),
   option({
