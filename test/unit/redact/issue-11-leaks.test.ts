@@ -1,0 +1,56 @@
+/**
+ * The leaks of issue 11, one block per item, each reproduced on main before its fix: the inputs are
+ * the ones the issue lists (what real apps produce), the assertions are on what would be exported.
+ */
+import { expect } from 'chai';
+import { compileMaskingPolicy } from '../../../src/redact';
+
+const { policy } = compileMaskingPolicy();
+const mask = policy.maskString;
+
+function expectGone(text: string, secrets: string[]): string {
+  const masked = mask(text);
+  let decoded = masked;
+  try {
+    decoded = decodeURIComponent(decodeURIComponent(masked.replace(/\+/g, ' ')));
+  } catch {
+    // not decodable: the raw form is checked
+  }
+  for (const secret of secrets) {
+    expect(masked, `${JSON.stringify(secret)} in ${JSON.stringify(masked)}`).not.to.include(secret);
+    expect(decoded, `${JSON.stringify(secret)} in decoded ${JSON.stringify(decoded)}`).not.to.include(secret);
+  }
+  return masked;
+}
+
+describe('redact: issue 11 leaks', () => {
+  describe('1. nested form keys (qs, jQuery.param, Rails, PHP)', () => {
+    const cases: Array<[string, string[]]> = [
+      ['user[password]=hunter2&remember=1', ['hunter2']],
+      ['/login?user%5Bpassword%5D=hunter2&remember=1', ['hunter2']],
+      ['token[]=t0k3nA1&token[]=t0k3nB2', ['t0k3nA1', 't0k3nB2']],
+      ['data[credentials][api_key]=k3yZ9x&n=1', ['k3yZ9x']],
+      ['{"user[password]":"hunter2","user[name]":"bob"}', ['hunter2']],
+      ['Error: login failed for user[password]=hunter2\n    at login (/app/src/auth.js:10:5)', ['hunter2']],
+      ['https://api.example.com/v1/session?user%5Bpassword%5D=hunter2', ['hunter2']],
+    ];
+    for (const [text, secrets] of cases) it(JSON.stringify(text), () => expectGone(text, secrets));
+    it('keeps the key and the other pairs', () => {
+      expect(mask('user[password]=hunter2&remember=1')).to.equal('user[password]=***&remember=1');
+      expect(mask('items[0][name]=shoe&items[0][qty]=2')).to.equal('items[0][name]=shoe&items[0][qty]=2');
+    });
+  });
+
+  describe('3. signed URLs (as undici/fetch CLIENT spans carry them)', () => {
+    const cases: Array<[string, string[]]> = [
+      ['https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&sig=Zm9vYmFyYmF6cXV4%2B%3D&se=2030-01-01', ['Zm9vYmFyYmF6cXV4']],
+      ['https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE&X-Amz-Signature=9f0e1d2c3b4a59687766554433221100', ['AKIAIOSFODNN7EXAMPLE', 'IQoJb3JpZ2luX2VjEXAMPLE', '9f0e1d2c3b4a59687766554433221100']],
+      ['https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=svc%40p.iam.gserviceaccount.com%2F20240101&X-Goog-Signature=8a7b6c5d4e3f2a1b0c9d', ['8a7b6c5d4e3f2a1b0c9d', 'svc@p.iam']],
+    ];
+    for (const [text, secrets] of cases) it(JSON.stringify(text.slice(0, 60)), () => expectGone(text, secrets));
+    it('keeps how the URL was signed', () => {
+      expect(mask('X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host&SignatureVersion=4')).to.equal('X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host&SignatureVersion=4');
+      expect(mask('design=modern&signal=SIGTERM')).to.equal('design=modern&signal=SIGTERM');
+    });
+  });
+});
