@@ -7,15 +7,14 @@ import { type Detector, MASK } from './detector';
 import {
   authorizationCredentialDetector,
   emailDetector,
-  internationalPhoneDetector,
   jwtDetector,
-  northAmericanPhoneDetector,
   paymentCardDetector,
   privateKeyBlockDetector,
   ssnDetector,
   urlPasswordDetector,
   wellKnownTokenDetectors,
 } from './detectors';
+import { internationalPhoneDetector, nationalTrunkPhoneDetector, northAmericanPhoneDetector } from './phone-detectors';
 import { encodedValueDetector, sensitiveKeyValueDetector } from './key-value-detector';
 import { type KeySensitivity, SensitiveKeyClassifier } from './sensitive-keys';
 import type { MaskingOptions, MaskingPolicy } from './types';
@@ -61,6 +60,7 @@ function builtInDetectors(keyValues: Detector, decodedValues?: Detector): Detect
     ssnDetector,
     paymentCardDetector,
     internationalPhoneDetector,
+    nationalTrunkPhoneDetector,
     northAmericanPhoneDetector,
   ];
 }

@@ -53,4 +53,30 @@ describe('redact: issue 11 leaks', () => {
       expect(mask('design=modern&signal=SIGTERM')).to.equal('design=modern&signal=SIGTERM');
     });
   });
+  describe('2. international phones with a long group, national formats, 00 prefixes', () => {
+    const phones = [
+      '+49 151 12345678', '+49 30 12345678', '+91 9876543210', '+33 612345678', '+1 4155550132', '+7 9161234567',
+      '+55 11 987654321', '020 7946 0958', '07700 900123', '030 12345678', '0151 12345678', '0049 151 12345678',
+      '0044 20 7946 0958', '+4915112345678', '06 12 34 56 78', '(030) 12345678', '030/1234-5678',
+    ];
+    for (const phone of phones) {
+      it(`${phone}: alone, in a sentence, in a query`, () => {
+        const digits = phone.replace(/\D/g, '');
+        const lastFour = digits.slice(-4);
+        expect(mask(phone)).to.equal(`***-***-${lastFour}`);
+        const masked = expectGone(`call me on ${phone} after 5`, [phone, digits.slice(0, -4)]);
+        expect(masked).to.equal(`call me on ***-***-${lastFour} after 5`);
+        expectGone(`/contact?phone=${encodeURIComponent(phone)}&x=1`, [phone, digits.slice(0, -4)]);
+      });
+    }
+  });
+
+  describe('11. a "+" and 8-15 digits that is not a phone', () => {
+    for (const text of [
+      'heap grew +12345678 bytes', 'rss +123456789 B', 'offset +1234567890', 'took +12.345678 ms',
+      '2024-01-01T00:00:00+01:00', 'balance +100 200 300', 'score +0123456789',
+    ]) {
+      it(JSON.stringify(text), () => expect(mask(text)).to.equal(text));
+    }
+  });
 });
