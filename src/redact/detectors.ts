@@ -100,7 +100,8 @@ export const emailDetector: Detector = {
 };
 
 const AT_SIGN = /@|%40/g;
-const EMAIL_DOMAIN = /[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9][A-Za-z0-9-]{0,62}){1,8}/y;
+// Internationalised domains (`müller.de`, `exämple.com`, RFC 5890) are written in Unicode in text, not only as `xn--`.
+const EMAIL_DOMAIN = /[\p{L}\p{N}][\p{L}\p{N}\p{M}-]{0,62}(?:\.[\p{L}\p{N}][\p{L}\p{N}\p{M}-]{0,62}){1,8}/uy;
 const MAX_LOCAL_PART = 64;
 
 function maskEmails(text: string): string {
@@ -118,20 +119,27 @@ function maskEmails(text: string): string {
     if (domainMatch === null) continue;
     const domain = trimToRegisteredDomain(domainMatch[0]);
     if (domain === undefined) continue;
-    out += text.slice(copiedUpTo, localStart) + text[localStart] + MASK + at[0] + domain;
+    const firstChar = String.fromCodePoint(text.codePointAt(localStart) ?? 0); // a whole character, not half a surrogate pair
+    out += text.slice(copiedUpTo, localStart) + firstChar + MASK + at[0] + domain;
     copiedUpTo = afterAt + domain.length;
     AT_SIGN.lastIndex = copiedUpTo;
   }
   return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
 }
 
-/** RFC 5322 "atext" minus the rare ones, plus "%" for URL-encoded local parts. */
+/**
+ * RFC 5322 "atext" minus the rare ones, plus "%" for URL-encoded local parts, plus any non-ASCII
+ * letter, digit or mark (RFC 6531 local parts, `jörg@`): without them the scan stopped at `ö` and
+ * exported `jör***@`.
+ */
 function isLocalPartChar(code: number): boolean {
+  if (code >= 0x80) return NON_ASCII_WORD_CHAR.test(String.fromCharCode(code)) || (code >= 0xd800 && code <= 0xdfff);
   return (
     (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
     code === 46 /* . */ || code === 95 /* _ */ || code === 37 /* % */ || code === 43 /* + */ || code === 45 /* - */
   );
 }
+const NON_ASCII_WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 
 /** `mail.example.org` stays; `5.1.0` (as in `express@5.1.0`) is not a domain; `db.internal.5432` loses its last label. */
 function trimToRegisteredDomain(candidate: string): string | undefined {
@@ -143,15 +151,12 @@ function trimToRegisteredDomain(candidate: string): string | undefined {
   return undefined;
 }
 
-/** 2 to 24 ASCII letters. */
+/** 2 to 24 letters (`de`, `com`, `рф`), or an `xn--` A-label. */
 function isTopLevelDomain(text: string, start: number, end: number): boolean {
-  if (end - start < 2 || end - start > 24) return false;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i) | 0x20;
-    if (code < 97 || code > 122) return false;
-  }
-  return true;
+  if (end - start < 2 || end - start > 63) return false;
+  return TOP_LEVEL_DOMAIN.test(text.slice(start, end));
 }
+const TOP_LEVEL_DOMAIN = /^(?:\p{L}{2,24}|xn--[a-z0-9-]{1,59})$/iu;
 
 /** `123-45-6789` -> `***-**-****`; numbers the SSA never issues (area 000, 666, 9xx; group 00; serial 0000) are left alone. */
 export const ssnDetector = regExpDetector({

@@ -79,4 +79,18 @@ describe('redact: issue 11 leaks', () => {
       it(JSON.stringify(text), () => expect(mask(text)).to.equal(text));
     }
   });
+  describe('6. internationalised emails', () => {
+    const cases: Array<[string, string]> = [
+      ['dave.miller@müller.de', 'd***@müller.de'],
+      ['ana@exämple.com', 'a***@exämple.com'],
+      ['mail jörg.müller@example.com now', 'mail j***@example.com now'],
+      ['user 李小龍@例子.中国 x', 'user 李***@例子.中国 x'],
+      ['reply to élodie@café.fr.', 'reply to é***@café.fr.'],
+    ];
+    for (const [text, expected] of cases) it(JSON.stringify(text), () => expect(mask(text)).to.equal(expected));
+    it('also percent-encoded in a query', () => {
+      expectGone(`/u?email=${encodeURIComponent('dave.miller@müller.de')}`, ['dave.miller', 'ave.miller']);
+      expectGone(`/u?email=${encodeURIComponent('jörg.müller@example.com')}`, ['jörg', 'örg.müller']);
+    });
+  });
 });
