@@ -30,6 +30,9 @@ const CUT_LOOKBACK = 1024;
 
 const DROPPED = Symbol('dropped');
 
+/** The smallest number that can hold a payment card (13 digits) or a phone number (8+ digits with a country code is text only). */
+const MIN_MASKED_NUMBER = 1e12;
+
 /** Masking results remembered (see CompiledMaskingPolicy.maskString): at most ~1 MB of text. */
 const MEMO_MAX_ENTRIES = 4096;
 const MEMO_MAX_LENGTH = 256;
@@ -109,7 +112,12 @@ class CompiledMaskingPolicy implements MaskingPolicy {
 
   private _maskString(value: string, depth: number): string {
     if (typeof value !== 'string' || value.length === 0) return value;
-    if (value.length > MAX_MASKED_LENGTH) return this._maskTruncated(value);
+    if (value.length > MAX_MASKED_LENGTH) return this._maskTruncated(value, depth);
+    return this._maskText(value, depth);
+  }
+
+  /** Detectors, user patterns, then the percent-decoding pass: the same for a whole value and for a cut one. */
+  private _maskText(value: string, depth: number): string {
     let masked = applyUserPatterns(runDetectors(value, this._detectors), this._userPatterns);
     // Percent-encoded tokens (a path segment, a query value, a double-encoded URL inside a query):
     // detectors see `%20AKIA...` or `carol%2540example.com`, not the secret inside. Each token that
@@ -131,6 +139,9 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     }
     // Each value is read once (a getter may throw, or answer differently the second time).
     const maskedValues: Array<AttributeValue | undefined | typeof DROPPED> = new Array(keys.length);
+    // Keys are app text too: `setAttribute('notify.frank@example.com', true)` put an email in a key.
+    // They repeat from span to span, so this is nearly always a hit in maskString's memo.
+    const maskedKeys: string[] = new Array(keys.length);
     let changed = false;
     for (let i = 0; i < keys.length; i++) {
       try {
@@ -141,12 +152,14 @@ class CompiledMaskingPolicy implements MaskingPolicy {
         maskedValues[i] = DROPPED; // never export a value we failed to mask
         changed = true;
       }
+      maskedKeys[i] = this.maskString(keys[i]);
+      if (maskedKeys[i] !== keys[i]) changed = true;
     }
     if (!changed) return attributes;
     const masked: Attributes = {};
     for (let i = 0; i < keys.length; i++) {
       const value = maskedValues[i];
-      if (value !== DROPPED) masked[keys[i]] = value;
+      if (value !== DROPPED) masked[maskedKeys[i]] = value;
     }
     return masked;
   }
@@ -155,11 +168,32 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     const sensitivity = this._classifier.classify(key);
     if (sensitivity !== 'none') return maskSecretValue(value, sensitivity);
     if (typeof value === 'string') return this.maskString(value);
-    if (Array.isArray(value)) return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? this.maskString(element) : checkedPrimitive(element)));
+    if (typeof value === 'number') return this._maskNumber(value);
+    if (Array.isArray(value)) {
+      return mapArrayIfChanged(value, (element) =>
+        typeof element === 'string' ? this.maskString(element) : typeof element === 'number' ? this._maskNumber(element) : checkedPrimitive(element),
+      );
+    }
     return checkedPrimitive(value);
   }
 
-  private _maskTruncated(value: string): string {
+  /**
+   * A number under a neutral key (`setAttribute('payment.pan', 4111111111111111)`): one of 12 digits or
+   * more is read as text, and if that text is a card (or another format) its masked text is exported
+   * instead. Smaller numbers (counts, ports, sizes, amounts) cannot hold a card or a phone.
+   */
+  private _maskNumber(value: number): number | string {
+    if (!(value >= MIN_MASKED_NUMBER || value <= -MIN_MASKED_NUMBER) || !Number.isInteger(value)) return value;
+    const text = value.toFixed(0);
+    const masked = this.maskString(text);
+    return masked === text ? value : masked;
+  }
+
+  /**
+   * The first 64 KiB, masked exactly like a shorter value (the percent-decoding pass included: without
+   * it, an encoded phone or a double-encoded email in a long message was exported as it was).
+   */
+  private _maskTruncated(value: string, depth: number): string {
     let cut = MAX_MASKED_LENGTH;
     for (let i = cut; i > MAX_MASKED_LENGTH - CUT_LOOKBACK; i--) {
       if (isCutPoint(value.charCodeAt(i - 1))) {
@@ -170,7 +204,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     const code = value.charCodeAt(cut - 1);
     if (code >= 0xd800 && code <= 0xdbff) cut--; // keep a surrogate pair whole
     const head = value.slice(0, cut);
-    return applyUserPatterns(runDetectors(head, this._detectors), this._userPatterns) + `…[truncated ${value.length - cut} chars]`;
+    return this._maskText(head, depth) + `…[truncated ${value.length - cut} chars]`;
   }
 }
 

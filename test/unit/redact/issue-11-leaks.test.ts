@@ -93,4 +93,35 @@ describe('redact: issue 11 leaks', () => {
       expectGone(`/u?email=${encodeURIComponent('jörg.müller@example.com')}`, ['jörg', 'örg.müller']);
     });
   });
+  describe('7. attribute keys and numbers', () => {
+    it('an email in an attribute key is masked in the key', () => {
+      const masked = policy.maskAttributes({ 'notify.frank@example.com': true, 'app.ok': 1 });
+      expect(Object.keys(masked)).to.deep.equal(['n***@example.com', 'app.ok']);
+    });
+    it('a card number set as a number is exported masked', () => {
+      const masked = policy.maskAttributes({ 'payment.pan': 4111111111111111, 'payment.pans': [5500000000000004, 3], 'time.ms': 1712345678901, 'http.status': 200 });
+      expect(masked['payment.pan']).to.equal('****-****-****-1111');
+      expect(masked['payment.pans']).to.deep.equal(['****-****-****-0004', 3]);
+      expect(masked['time.ms']).to.equal(1712345678901);
+      expect(masked['http.status']).to.equal(200);
+    });
+    it('unchanged keys and numbers keep the same object', () => {
+      const attributes = { 'http.request.method': 'GET', 'server.port': 8080, 'epoch.ns': 1712345678901234567 };
+      expect(policy.maskAttributes(attributes)).to.equal(attributes);
+    });
+  });
+
+  describe('8. strings over 64 KiB are decoded and masked like short ones', () => {
+    const padding = ' lorem ipsum'.repeat(7000); // ~84 KB, so the value is cut
+    for (const [label, secretText, secrets] of [
+      ['percent-encoded phone', `phone=${encodeURIComponent('+49 151 12345678')}`, ['12345678', '151 1234', '151%2012']],
+      ['double-encoded email', `next=${encodeURIComponent(encodeURIComponent('carol.jones@example.com'))}`, ['carol.jones', 'arol.jones']],
+      ['encoded path segment', `/users/${encodeURIComponent('dave.miller@müller.de')}/x`, ['dave.miller', 've.miller']],
+    ] as Array<[string, string, string[]]>) {
+      it(label, () => {
+        const masked = expectGone(`request ${secretText} failed;${padding}`, secrets);
+        expect(masked).to.match(/…\[truncated \d+ chars\]$/);
+      });
+    }
+  });
 });
