@@ -3,7 +3,9 @@
  * the ones the issue lists (what real apps produce), the assertions are on what would be exported.
  */
 import { expect } from 'chai';
-import { compileMaskingPolicy } from '../../../src/redact';
+import { compileMaskingPolicy, maskSpanRecord } from '../../../src/redact';
+import type { SpanRecord } from '../../../src/sdk/span-record';
+import { deepFreeze } from './deep-freeze';
 
 const { policy } = compileMaskingPolicy();
 const mask = policy.maskString;
@@ -123,5 +125,31 @@ describe('redact: issue 11 leaks', () => {
         expect(masked).to.match(/…\[truncated \d+ chars\]$/);
       });
     }
+  });
+  describe('4. tracestate', () => {
+    function spanWithTraceState(traceState: string): SpanRecord {
+      const context = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, traceState };
+      return deepFreeze({
+        context, name: 'GET /', kind: 1, startTime: [1, 0], endTime: [1, 1], duration: [0, 1], attributes: {}, events: [],
+        links: [{ context: { ...context, spanId: 'b7ad6b7169203331' }, attributes: {} }],
+        status: { code: 0 }, scope: { name: 's' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0,
+      } as SpanRecord);
+    }
+    it('masks emails, cards and SSNs in members, on the span and on its links, keeping a valid tracestate', () => {
+      const raw = 'rojo=00f067aa0ba902b7,acme=alice.smith@example.com,pay=4111111111111111,gov=123-45-6789,x=token:abc123secret';
+      const span = spanWithTraceState(raw);
+      const masked = maskSpanRecord(policy, span);
+      for (const traceState of [masked.context.traceState, masked.links[0].context.traceState]) {
+        expect(traceState).to.be.a('string');
+        for (const secret of ['alice.smith', '4111111111111111', '123-45-6789', 'abc123secret']) expect(traceState).not.to.include(secret);
+        expect(traceState).to.match(/^rojo=00f067aa0ba902b7,acme=a\*\*\*@example\.com,pay=/);
+        expect(traceState!.split(',')).to.have.length(5);
+      }
+      expect(span.context.traceState).to.equal(raw);
+    });
+    it('a harmless tracestate is the same object', () => {
+      const span = spanWithTraceState('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,dd=s:1;o:rum');
+      expect(maskSpanRecord(policy, span).context).to.equal(span.context);
+    });
   });
 });
