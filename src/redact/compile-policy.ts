@@ -7,7 +7,11 @@ import { type Detector, MASK } from './detector';
 import {
   authorizationCredentialDetector,
   emailDetector,
+  fullWidthCardDetector,
+  ibanDetector,
   jwtDetector,
+  keywordSsnDetector,
+  oauthCallbackDetector,
   paymentCardDetector,
   privateKeyBlockDetector,
   ssnDetector,
@@ -54,14 +58,18 @@ function builtInDetectors(keyValues: Detector, decodedValues?: Detector): Detect
   return [
     privateKeyBlockDetector,
     urlPasswordDetector,
+    keywordSsnDetector, // before key/value: `ssn: 123 45 6789` is one value, not three tokens
     keyValues,
     ...(decodedValues ? [decodedValues] : []),
+    oauthCallbackDetector,
     authorizationCredentialDetector,
     jwtDetector,
     ...wellKnownTokenDetectors,
     emailDetector,
     ssnDetector,
+    ibanDetector, // before cards and phones, which would take its digits for theirs
     paymentCardDetector,
+    fullWidthCardDetector,
     internationalPhoneDetector,
     nationalTrunkPhoneDetector,
     northAmericanPhoneDetector,

@@ -152,4 +152,36 @@ describe('redact: issue 11 leaks', () => {
       expect(maskSpanRecord(policy, span).context).to.equal(span.context);
     });
   });
+  describe('9. formats not covered before', () => {
+    const cases: Array<[string, string, string[]]> = [
+      ['IBAN compact', 'pay to DE89370400440532013000 today', ['370400440532013000', '89370400']],
+      ['IBAN grouped', 'IBAN GB82 WEST 1234 5698 7654 32.', ['WEST 1234', '5698 7654', '1234 5698']],
+      ['SSN without separators after the keyword', 'SSN 123456789 on file', ['123456789']],
+      ['SSN with spaces after the keyword', 'ssn: 123 45 6789', ['123 45 6789', '45 6789']],
+      ['SSN after "social security number"', 'social security number 123 45 6789', ['45 6789']],
+      ['card with dots', 'card 4111.1111.1111.1111 exp 12/29', ['4111.1111.1111', '1111.1111.1111']],
+      ['card in full-width digits', 'カード ４１１１ １１１１ １１１１ １１１１', ['４１１１ １１１１ １１１１', '4111111111111111']],
+      ['Google API key', 'key=AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY&x=1 and AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY', ['9tSrke72PouQMnMX']],
+      ['OpenAI key', 'OPENAI sk-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zT3BlbkFJ0123456789ab', ['Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z']],
+      ['OpenAI project key', 'using sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z_7Qp', ['Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z']],
+      ['npm token', '//registry.npmjs.org/:_authToken npm_abcdefghijklmnopqrstuvwxyz0123456789', ['abcdefghijklmnopqrstuvwxyz0123456789']],
+      ['PyPI token', 'twine pypi-AgEIcHlwaS5vcmcCJDU3OTM5NmE3LTFiZjEtNDY4Yy1hODdkLTUyMmQ2ZDEwNTUyNwACKlsz', ['CJDU3OTM5NmE3LTFiZjEtNDY4Yy1h']],
+      ['GitLab token', 'PRIVATE-TOKEN glpat-xY9zA8bC7dE6fG5hI4jK', ['xY9zA8bC7dE6fG5hI4jK']],
+      ['Twilio API key', 'twilio SK2a1b3c4d5e6f708192a3b4c5d6e7f809', ['2a1b3c4d5e6f708192a3b4c5d6e7f809']],
+      ['SendGrid key', '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', ['ngeVfQFYQlKU0ufo8x5d1A', 'TwL2iGABf9DHoTf']],
+      ['OAuth callback', 'GET /auth/callback?code=4%2F0AX4XfWhSecretCode&state=af0ifjsldkj&scope=email', ['0AX4XfWhSecretCode', 'af0ifjsldkj']],
+      ['OAuth callback query', 'code=SplxlOBeZQQYbYS6WxSbIA&state=xyzABC123', ['SplxlOBeZQQYbYS6WxSbIA', 'xyzABC123']],
+      ['Basic credential written out', 'login with Basic alice:hunter2 failed', ['hunter2']],
+      ['Basic credential in a logged header', 'sent "Authorization: Basic YWxpY2U6aHVudGVyMg==" upstream', ['YWxpY2U6aHVudGVyMg']],
+    ];
+    for (const [label, text, secrets] of cases) it(label, () => expectGone(text, secrets));
+    it('keeps look-alikes', () => {
+      for (const text of [
+        '?country_code=DE&code=DE', 'error.code=ECONNREFUSED', 'SKU AB12 3456 7890 1234', 'status_code=500&state=CA',
+        'release notes sk-release-notes-for-the-team', 'Basic authentication failed', 'DE89 is a route', 'ssn lookup took 123 ms',
+      ]) {
+        expect(mask(text), text).to.equal(text);
+      }
+    });
+  });
 });
