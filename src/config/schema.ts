@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import type { AgentConfig, ConfigKey } from './types';
-import { ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS } from './types';
+import { CLIENT_IP_MODES, ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS } from './types';
 import type { AnyConfigOption, ConfigOption } from './option-types';
 import {
   integerBetween,
@@ -336,6 +336,17 @@ export const CONFIG_OPTIONS = [
     default: [],
     parse: parsePiiKeys,
     doc: 'Extra attribute/field names whose values are always masked, comma-separated (case-insensitive).',
+  }),
+  option({
+    key: 'piiClientIp',
+    envVar: 'TRACING_PII_CLIENT_IP',
+    otelFallbacks: [],
+    type: 'enum',
+    // mask: a client IP is personal data under GDPR (CJEU C-582/14, Breyer), and a /24 still narrows a
+    // person down to a few hundred addresses, so only full masking keeps the promise by default.
+    default: 'mask',
+    parse: oneOf(CLIENT_IP_MODES, 'client IP mode'),
+    doc: 'Client IP addresses (client.address, network.peer.address of server spans, X-Forwarded-For): mask, truncate (IPv4 /24, IPv6 /48) or keep.',
   }),
   option({
     key: 'captureStacktrace',

@@ -22,6 +22,7 @@ import { internationalPhoneDetector, nationalTrunkPhoneDetector, northAmericanPh
 import { encodedValueDetector, sensitiveKeyValueDetector } from './key-value-detector';
 import { type KeySensitivity, SensitiveKeyClassifier } from './sensitive-keys';
 import type { MaskingOptions, MaskingPolicy } from './types';
+import { type ClientAddressMasker, compileClientAddressMasker } from './client-ip';
 import { type UserPattern, applyUserPatterns, compileUserPatterns } from './user-patterns';
 
 /**
@@ -33,6 +34,8 @@ export const MAX_MASKED_LENGTH = 64 * 1024;
 const CUT_LOOKBACK = 1024;
 
 const DROPPED = Symbol('dropped');
+/** @opentelemetry/api SpanKind.SERVER. */
+const SPAN_KIND_SERVER = 1;
 
 /** The smallest number that can hold a payment card (13 digits) or a phone number (8+ digits with a country code is text only). */
 const MIN_MASKED_NUMBER = 1e12;
@@ -46,7 +49,8 @@ const AUTH_SCHEME_PREFIX = /^(?:bearer|basic|digest|token|negotiate|ntlm|apikey|
 export function compileMaskingPolicy(options: MaskingOptions = {}): { policy: MaskingPolicy; problems: string[] } {
   const extraKeys = (options?.extraKeys ?? []).filter((key): key is string => typeof key === 'string' && key.trim() !== '');
   const { patterns, problems } = compileUserPatterns(options?.extraPatterns ?? [], MAX_MASKED_LENGTH);
-  return { policy: new CompiledMaskingPolicy(new SensitiveKeyClassifier(extraKeys), patterns), problems };
+  const clientAddresses = compileClientAddressMasker(options?.clientIp ?? 'mask');
+  return { policy: new CompiledMaskingPolicy(new SensitiveKeyClassifier(extraKeys), patterns, clientAddresses), problems };
 }
 
 /**
@@ -89,6 +93,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
   constructor(
     private readonly _classifier: SensitiveKeyClassifier,
     private readonly _userPatterns: readonly UserPattern[],
+    private readonly _clientAddresses: ClientAddressMasker | undefined,
   ) {
     // Decoded query values are masked by the same detectors, minus a second round of decoding.
     const keyValues = sensitiveKeyValueDetector(_classifier);
@@ -137,7 +142,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     return masked === value ? value : masked;
   }
 
-  maskAttributes(attributes: Attributes): Attributes {
+  maskAttributes(attributes: Attributes, spanKind?: number): Attributes {
     if (attributes === null || typeof attributes !== 'object') return attributes;
     let keys: string[];
     try {
@@ -154,7 +159,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     for (let i = 0; i < keys.length; i++) {
       try {
         const value = attributes[keys[i]];
-        maskedValues[i] = this._maskAttributeValue(keys[i], value);
+        maskedValues[i] = this._maskAttributeValue(keys[i], value, spanKind === SPAN_KIND_SERVER);
         if (maskedValues[i] !== value) changed = true;
       } catch {
         maskedValues[i] = DROPPED; // never export a value we failed to mask
@@ -172,7 +177,17 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     return masked;
   }
 
-  private _maskAttributeValue(key: string, value: AttributeValue | undefined): AttributeValue | undefined {
+  private _maskAttributeValue(key: string, value: AttributeValue | undefined, isServerSpan: boolean): AttributeValue | undefined {
+    if (this._clientAddresses !== undefined) {
+      const addresses = this._clientAddresses;
+      if (typeof value === 'string') {
+        const masked = addresses(key, value, isServerSpan);
+        if (masked !== undefined) return masked === value ? value : masked;
+      } else if (Array.isArray(value) && addresses(key, '', isServerSpan) !== undefined) {
+        // header attributes are string[]
+        return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? addresses(key, element, isServerSpan)! : checkedPrimitive(element)));
+      }
+    }
     const sensitivity = this._classifier.classify(key);
     if (sensitivity !== 'none') return maskSecretValue(value, sensitivity);
     if (typeof value === 'string') return this.maskString(value);

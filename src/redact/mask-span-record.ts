@@ -32,7 +32,7 @@ export function maskSpanRecord(policy: MaskingPolicy, span: SpanRecord): SpanRec
   masked.name = maskTextOr(policy, readField(span, 'name'), MASK) as string;
   masked.context = maskSpanContext(policy, readField(span, 'context'));
 
-  const attributes = maskAttributeSet(policy, readField(span, 'attributes'));
+  const attributes = maskAttributeSet(policy, readField(span, 'attributes'), readField(span, 'kind'));
   masked.attributes = attributes.attributes ?? {};
   masked.droppedAttributesCount = addDropped(readField(span, 'droppedAttributesCount'), attributes.dropped);
 
@@ -79,12 +79,12 @@ function maskLink(policy: MaskingPolicy, link: SpanLinkRecord): SpanLinkRecord {
  * The policy's maskAttributes on the whole set; if that throws, one attribute at a time, dropping
  * each one whose masking throws.
  */
-function maskAttributeSet(policy: MaskingPolicy, attributes: unknown): { attributes: Attributes | undefined; dropped: number } {
+function maskAttributeSet(policy: MaskingPolicy, attributes: unknown, spanKind?: number): { attributes: Attributes | undefined; dropped: number } {
   if (attributes === undefined || attributes === null) return { attributes: undefined, dropped: 0 };
   if (typeof attributes !== 'object' || Array.isArray(attributes)) return { attributes: {}, dropped: 1 };
   const input = attributes as Attributes;
   try {
-    const masked = policy.maskAttributes(input);
+    const masked = policy.maskAttributes(input, spanKind);
     if (masked !== null && typeof masked === 'object') return { attributes: masked, dropped: masked === input ? 0 : countMissingKeys(input, masked) };
   } catch {
     // fall through to one attribute at a time
@@ -99,7 +99,7 @@ function maskAttributeSet(policy: MaskingPolicy, attributes: unknown): { attribu
   }
   for (const key of keys) {
     try {
-      const one = policy.maskAttributes({ [key]: input[key] });
+      const one = policy.maskAttributes({ [key]: input[key] }, spanKind);
       if (Object.prototype.hasOwnProperty.call(one, key)) masked[key] = one[key];
       else dropped++;
     } catch {

@@ -140,7 +140,7 @@ class ReportingExporter implements SpanExporter {
 }
 
 function compileWorkerMaskingPolicy(config: AgentConfig, logger: AgentLogger): MaskingPolicy {
-  const { policy, problems } = compileMaskingPolicy({ extraPatterns: config.piiPatterns, extraKeys: config.piiKeys });
+  const { policy, problems } = compileMaskingPolicy({ extraPatterns: config.piiPatterns, extraKeys: config.piiKeys, clientIp: config.piiClientIp });
   for (const problem of problems) logger.warn(problem);
   return policy;
 }

@@ -184,4 +184,40 @@ describe('redact: issue 11 leaks', () => {
       }
     });
   });
+  describe('10. client IP addresses (TRACING_PII_CLIENT_IP)', () => {
+    const SERVER = 1;
+    const CLIENT = 2;
+    const attributes = {
+      'client.address': '203.0.113.7',
+      'network.peer.address': '2001:db8:85a3:8d3:1319:8a2e:370:7348',
+      'http.request.header.x-forwarded-for': ['203.0.113.7, 198.51.100.23'],
+      'http.request.header.forwarded': ['for="[2001:db8:cafe::17]:4711";proto=https'],
+      'server.address': '198.51.100.1',
+    };
+    it('mask (the default): every client address is gone, loopback stays', () => {
+      const masked = policy.maskAttributes(attributes, SERVER);
+      expect(masked['client.address']).to.equal('***');
+      expect(masked['network.peer.address']).to.equal('***');
+      expect(masked['http.request.header.x-forwarded-for']).to.deep.equal(['***, ***']);
+      expect(masked['http.request.header.forwarded']).to.deep.equal(['for="[***]:4711";proto=https']);
+      expect(masked['server.address']).to.equal('198.51.100.1');
+      expect(policy.maskAttributes({ 'client.address': '127.0.0.1', 'network.peer.address': '::1' }, SERVER)).to.deep.equal({ 'client.address': '127.0.0.1', 'network.peer.address': '::1' });
+    });
+    it('network.peer.address of a CLIENT span is the server called, and stays', () => {
+      expect(policy.maskAttributes({ 'network.peer.address': '198.51.100.9' }, CLIENT)['network.peer.address']).to.equal('198.51.100.9');
+    });
+    it('truncate: IPv4 /24, IPv6 /48', () => {
+      const truncating = compileMaskingPolicy({ clientIp: 'truncate' }).policy;
+      const masked = truncating.maskAttributes(attributes, SERVER);
+      expect(masked['client.address']).to.equal('203.0.113.0');
+      expect(masked['network.peer.address']).to.equal('2001:db8:85a3::');
+      expect(masked['http.request.header.x-forwarded-for']).to.deep.equal(['203.0.113.0, 198.51.100.0']);
+      expect(masked['http.request.header.forwarded']).to.deep.equal(['for="[2001:db8:cafe::]:4711";proto=https']);
+      expect(truncating.maskAttributes({ 'client.address': '::ffff:203.0.113.7' }, SERVER)['client.address']).to.equal('::ffff:203.0.113.0');
+    });
+    it('keep: as received', () => {
+      const keeping = compileMaskingPolicy({ clientIp: 'keep' }).policy;
+      expect(keeping.maskAttributes(attributes, SERVER)).to.equal(attributes);
+    });
+  });
 });
