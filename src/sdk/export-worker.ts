@@ -15,7 +15,7 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { defaultResource, detectResources, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
-import { createLogger } from '../logger';
+import { createLogger, registerDiagnosticSecrets, secretsOfConfig } from '../logger';
 import type { AgentLogger } from '../logger';
 import { createExporters } from './exporters';
 import type { NamedExporter } from './exporters';
@@ -177,6 +177,8 @@ function syncFlushMarginMs(timeoutMs: number): number {
 function startExportWorker(data: ExportWorkerData): void {
   const { config } = data;
   const flushSignal = new Int32Array(data.flushSignal);
+  // The worker has its own copy of the logger module: its diagnostic lines mask the same secrets.
+  registerDiagnosticSecrets(secretsOfConfig(config));
   const logger = createLogger(config.logLevel);
   const dropped = new DroppedSpanCounter(flushSignal);
   const pending = new PendingSpanTracker();
