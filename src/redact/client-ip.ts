@@ -26,17 +26,18 @@ const PEER_ADDRESS_KEYS: ReadonlySet<string> = new Set(['network.peer.address', 
 /** IPv4 or IPv6 candidates inside a header value (`for="[2001:db8::1]:4711"`, `203.0.113.7, 70.41.3.18`). */
 const ADDRESS_CANDIDATE = /(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?)(?![\w.])/g;
 
-export type ClientAddressMasker = (key: string, value: string, isServerSpan: boolean) => string | undefined;
+/** Whether a key holds the client's address: on any span, only on a SERVER span, or not at all. */
+export type AddressKeyKind = 'client' | 'peer' | 'none';
 
-/** Returns undefined for `keep`; else a function that masks the value of a client-address key, or returns undefined for other keys. */
-export function compileClientAddressMasker(mode: ClientIpMode): ClientAddressMasker | undefined {
+export function addressKeyKind(key: string): AddressKeyKind {
+  return CLIENT_ADDRESS_KEYS.has(key) ? 'client' : PEER_ADDRESS_KEYS.has(key) ? 'peer' : 'none';
+}
+
+/** Masks or truncates every IP address in a value; undefined for `keep`. */
+export function compileAddressMasker(mode: ClientIpMode): ((value: string) => string) | undefined {
   if (mode === 'keep') return undefined;
   const maskAddress = mode === 'truncate' ? truncateAddress : (address: string) => (isLoopback(address) ? address : MASK);
-  return (key, value, isServerSpan) => {
-    const lowerKey = key.toLowerCase();
-    if (!CLIENT_ADDRESS_KEYS.has(lowerKey) && !(isServerSpan && PEER_ADDRESS_KEYS.has(lowerKey))) return undefined;
-    return value.replace(ADDRESS_CANDIDATE, (candidate) => (isIPv4(candidate) || isIPv6(candidate) ? maskAddress(candidate) : candidate));
-  };
+  return (value) => value.replace(ADDRESS_CANDIDATE, (candidate) => (isIPv4(candidate) || isIPv6(candidate) ? maskAddress(candidate) : candidate));
 }
 
 function isLoopback(address: string): boolean {

@@ -22,7 +22,7 @@ import { internationalPhoneDetector, nationalTrunkPhoneDetector, northAmericanPh
 import { encodedValueDetector, sensitiveKeyValueDetector } from './key-value-detector';
 import { type KeySensitivity, SensitiveKeyClassifier } from './sensitive-keys';
 import type { MaskingOptions, MaskingPolicy } from './types';
-import { type ClientAddressMasker, compileClientAddressMasker } from './client-ip';
+import { type AddressKeyKind, addressKeyKind, compileAddressMasker } from './client-ip';
 import { type UserPattern, applyUserPatterns, compileUserPatterns } from './user-patterns';
 
 /**
@@ -34,6 +34,16 @@ export const MAX_MASKED_LENGTH = 64 * 1024;
 const CUT_LOOKBACK = 1024;
 
 const DROPPED = Symbol('dropped');
+/** Keys remembered with their classification and masked form (a few hundred distinct keys is typical). */
+const MAX_CACHED_KEYS = 2048;
+
+interface KeyInfo {
+  sensitivity: KeySensitivity;
+  /** The key as exported: keys are app text too (`setAttribute('notify.frank@example.com', ...)`). */
+  maskedKey: string;
+  addressKind: AddressKeyKind;
+}
+
 /** @opentelemetry/api SpanKind.SERVER. */
 const SPAN_KIND_SERVER = 1;
 
@@ -49,7 +59,7 @@ const AUTH_SCHEME_PREFIX = /^(?:bearer|basic|digest|token|negotiate|ntlm|apikey|
 export function compileMaskingPolicy(options: MaskingOptions = {}): { policy: MaskingPolicy; problems: string[] } {
   const extraKeys = (options?.extraKeys ?? []).filter((key): key is string => typeof key === 'string' && key.trim() !== '');
   const { patterns, problems } = compileUserPatterns(options?.extraPatterns ?? [], MAX_MASKED_LENGTH);
-  const clientAddresses = compileClientAddressMasker(options?.clientIp ?? 'mask');
+  const clientAddresses = compileAddressMasker(options?.clientIp ?? 'mask');
   return { policy: new CompiledMaskingPolicy(new SensitiveKeyClassifier(extraKeys), patterns, clientAddresses), problems };
 }
 
@@ -93,7 +103,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
   constructor(
     private readonly _classifier: SensitiveKeyClassifier,
     private readonly _userPatterns: readonly UserPattern[],
-    private readonly _clientAddresses: ClientAddressMasker | undefined,
+    private readonly _maskAddresses: ((value: string) => string) | undefined,
   ) {
     // Decoded query values are masked by the same detectors, minus a second round of decoding.
     const keyValues = sensitiveKeyValueDetector(_classifier);
@@ -153,20 +163,24 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     // Each value is read once (a getter may throw, or answer differently the second time).
     const maskedValues: Array<AttributeValue | undefined | typeof DROPPED> = new Array(keys.length);
     // Keys are app text too: `setAttribute('notify.frank@example.com', true)` put an email in a key.
-    // They repeat from span to span, so this is nearly always a hit in maskString's memo.
     const maskedKeys: string[] = new Array(keys.length);
+    const isServerSpan = spanKind === SPAN_KIND_SERVER;
     let changed = false;
     for (let i = 0; i < keys.length; i++) {
+      maskedKeys[i] = keys[i];
       try {
+        const info = this._keyInfo(keys[i]);
         const value = attributes[keys[i]];
-        maskedValues[i] = this._maskAttributeValue(keys[i], value, spanKind === SPAN_KIND_SERVER);
+        maskedValues[i] = this._maskAttributeValue(info, value, isServerSpan);
         if (maskedValues[i] !== value) changed = true;
+        if (info.maskedKey !== keys[i]) {
+          maskedKeys[i] = info.maskedKey;
+          changed = true;
+        }
       } catch {
         maskedValues[i] = DROPPED; // never export a value we failed to mask
         changed = true;
       }
-      maskedKeys[i] = this.maskString(keys[i]);
-      if (maskedKeys[i] !== keys[i]) changed = true;
     }
     if (!changed) return attributes;
     const masked: Attributes = {};
@@ -177,18 +191,29 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     return masked;
   }
 
-  private _maskAttributeValue(key: string, value: AttributeValue | undefined, isServerSpan: boolean): AttributeValue | undefined {
-    if (this._clientAddresses !== undefined) {
-      const addresses = this._clientAddresses;
-      if (typeof value === 'string') {
-        const masked = addresses(key, value, isServerSpan);
-        if (masked !== undefined) return masked === value ? value : masked;
-      } else if (Array.isArray(value) && addresses(key, '', isServerSpan) !== undefined) {
-        // header attributes are string[]
-        return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? addresses(key, element, isServerSpan)! : checkedPrimitive(element)));
-      }
+  /**
+   * Everything the policy needs to know about an attribute key, in one lookup: keys repeat endlessly
+   * (the same dozen on every span), and this runs for every attribute of every span.
+   */
+  private readonly _keys = new Map<string, KeyInfo>();
+
+  private _keyInfo(key: string): KeyInfo {
+    let info = this._keys.get(key);
+    if (info === undefined) {
+      info = { sensitivity: this._classifier.classify(key), maskedKey: this.maskString(key), addressKind: addressKeyKind(key) };
+      if (this._keys.size >= MAX_CACHED_KEYS) this._keys.clear();
+      this._keys.set(key, info);
     }
-    const sensitivity = this._classifier.classify(key);
+    return info;
+  }
+
+  private _maskAttributeValue({ sensitivity, addressKind }: KeyInfo, value: AttributeValue | undefined, isServerSpan: boolean): AttributeValue | undefined {
+    const maskAddresses = this._maskAddresses;
+    if (maskAddresses !== undefined && (addressKind === 'client' || (addressKind === 'peer' && isServerSpan))) {
+      if (typeof value === 'string') return maskAddresses(value);
+      // header attributes are string[]
+      if (Array.isArray(value)) return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? maskAddresses(element) : checkedPrimitive(element)));
+    }
     if (sensitivity !== 'none') return maskSecretValue(value, sensitivity);
     if (typeof value === 'string') return this.maskString(value);
     if (typeof value === 'number') return this._maskNumber(value);
