@@ -9,6 +9,7 @@
  * writes to stderr: problems are returned for the caller to log.
  */
 import * as path from 'path';
+import { registerDiagnosticSecrets, secretsOfConfig } from '../logger';
 import type { AgentConfig, ConfigKey, ConfigSources, LoadedConfig } from './types';
 import type { AnyConfigOption, ConfigOption, OtelFallback, ResolveContext, ValueParser } from './option-types';
 import { formatProblemLine, type Problem } from './problem-line';
@@ -97,6 +98,8 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
   reportUnknownVariables(env, problems);
   reportUnsupportedOtelVariables(env, problems);
 
+  // Every diagnostic line of this process masks these from now on (src/logger.ts).
+  registerDiagnosticSecrets(secretsOfConfig(config as AgentConfig));
   return { config: config as AgentConfig, sources: sources as ConfigSources, problems: problems.lines() };
 }
 

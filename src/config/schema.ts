@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import type { AgentConfig, ConfigKey } from './types';
-import { ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS } from './types';
+import { CLIENT_IP_MODES, ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS } from './types';
 import type { AnyConfigOption, ConfigOption, ValueParser } from './option-types';
 import {
   integerBetween,
@@ -122,6 +122,21 @@ const SPAN_LIMIT_OPTIONS = [
   spanLimit('eventAttributeCountLimit', ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'], 'Most attributes kept on a span event (128 by default).'),
   spanLimit('linkAttributeCountLimit', ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT'], 'Most attributes kept on a span link (128 by default).'),
 ];
+
+/**
+ * The error-body field is assigned on objects the app built (`body[field] = traceId`): `__proto__`
+ * would replace the body's prototype, `constructor`/`prototype` would shadow what serializers and
+ * frameworks read. Such names are rejected like any other invalid name (one problem line, default kept).
+ */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const parseFieldNameShape = textMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a letter or _, then up to 63 letters, digits, _ . -', 'field name');
+const parseErrorBodyFieldName: typeof parseFieldNameShape = (raw, variable, ctx) => {
+  if (PROTOTYPE_KEYS.has(raw)) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'is not a usable field name (__proto__, constructor and prototype would change the object itself, not add a field)' });
+    return undefined;
+  }
+  return parseFieldNameShape(raw, variable, ctx);
+};
 
 export const CONFIG_OPTIONS = [
   option({
@@ -530,6 +545,17 @@ export const CONFIG_OPTIONS = [
     doc: 'Extra attribute/field names whose values are always masked, comma-separated (case-insensitive).',
   }),
   option({
+    key: 'piiClientIp',
+    envVar: 'TRACING_PII_CLIENT_IP',
+    otelFallbacks: [],
+    type: 'enum',
+    // mask: a client IP is personal data under GDPR (CJEU C-582/14, Breyer), and a /24 still narrows a
+    // person down to a few hundred addresses, so only full masking keeps the promise by default.
+    default: 'mask',
+    parse: oneOf(CLIENT_IP_MODES, 'client IP mode'),
+    doc: 'Client IP addresses (client.address, network.peer.address of server spans, X-Forwarded-For): mask, truncate (IPv4 /24, IPv6 /48) or keep.',
+  }),
+  option({
     key: 'captureStacktrace',
     envVar: 'TRACING_CAPTURE_STACKTRACE',
     otelFallbacks: [],
@@ -553,7 +579,7 @@ export const CONFIG_OPTIONS = [
     otelFallbacks: [],
     type: 'string',
     default: 'trace_id',
-    parse: textMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a letter or _, then up to 63 letters, digits, _ . -', 'field name'),
+    parse: parseErrorBodyFieldName,
     doc: 'Name of the trace id field added to JSON error bodies.',
   }),
   option({

@@ -15,6 +15,10 @@ export type EsmHookMode = (typeof ESM_HOOK_MODES)[number];
 export const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** TRACING_PII_CLIENT_IP: what client addresses become (see README "Client IP addresses"). */
+export const CLIENT_IP_MODES = ['mask', 'truncate', 'keep'] as const;
+export type ClientIpMode = (typeof CLIENT_IP_MODES)[number];
+
 export interface AgentConfig {
   enabled: boolean;
   serviceName: string;
@@ -88,6 +92,8 @@ export interface AgentConfig {
   piiPatterns: string[];
   /** Extra sensitive key names, lower-case. */
   piiKeys: string[];
+  /** Client addresses (client.address, X-Forwarded-For...): masked, truncated to /24 and /48, or kept. */
+  piiClientIp: ClientIpMode;
   captureStacktrace: boolean;
   errorBodyTraceId: boolean;
   errorBodyField: string;

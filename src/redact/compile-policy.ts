@@ -7,18 +7,22 @@ import { type Detector, MASK } from './detector';
 import {
   authorizationCredentialDetector,
   emailDetector,
-  internationalPhoneDetector,
+  fullWidthCardDetector,
+  ibanDetector,
   jwtDetector,
-  northAmericanPhoneDetector,
+  keywordSsnDetector,
+  oauthCallbackDetector,
   paymentCardDetector,
   privateKeyBlockDetector,
   ssnDetector,
   urlPasswordDetector,
   wellKnownTokenDetectors,
 } from './detectors';
+import { internationalPhoneDetector, nationalTrunkPhoneDetector, northAmericanPhoneDetector } from './phone-detectors';
 import { encodedValueDetector, sensitiveKeyValueDetector } from './key-value-detector';
 import { type KeySensitivity, SensitiveKeyClassifier } from './sensitive-keys';
 import type { MaskingOptions, MaskingPolicy } from './types';
+import { type AddressKeyKind, addressKeyKind, compileAddressMasker } from './client-ip';
 import { type UserPattern, applyUserPatterns, compileUserPatterns } from './user-patterns';
 
 /**
@@ -30,6 +34,21 @@ export const MAX_MASKED_LENGTH = 64 * 1024;
 const CUT_LOOKBACK = 1024;
 
 const DROPPED = Symbol('dropped');
+/** Keys remembered with their classification and masked form (a few hundred distinct keys is typical). */
+const MAX_CACHED_KEYS = 2048;
+
+interface KeyInfo {
+  sensitivity: KeySensitivity;
+  /** The key as exported: keys are app text too (`setAttribute('notify.frank@example.com', ...)`). */
+  maskedKey: string;
+  addressKind: AddressKeyKind;
+}
+
+/** @opentelemetry/api SpanKind.SERVER. */
+const SPAN_KIND_SERVER = 1;
+
+/** The smallest number that can hold a payment card (13 digits) or a phone number (8+ digits with a country code is text only). */
+const MIN_MASKED_NUMBER = 1e12;
 
 /** Masking results remembered (see CompiledMaskingPolicy.maskString): at most ~1 MB of text. */
 const MEMO_MAX_ENTRIES = 4096;
@@ -40,7 +59,8 @@ const AUTH_SCHEME_PREFIX = /^(?:bearer|basic|digest|token|negotiate|ntlm|apikey|
 export function compileMaskingPolicy(options: MaskingOptions = {}): { policy: MaskingPolicy; problems: string[] } {
   const extraKeys = (options?.extraKeys ?? []).filter((key): key is string => typeof key === 'string' && key.trim() !== '');
   const { patterns, problems } = compileUserPatterns(options?.extraPatterns ?? [], MAX_MASKED_LENGTH);
-  return { policy: new CompiledMaskingPolicy(new SensitiveKeyClassifier(extraKeys), patterns), problems };
+  const clientAddresses = compileAddressMasker(options?.clientIp ?? 'mask');
+  return { policy: new CompiledMaskingPolicy(new SensitiveKeyClassifier(extraKeys), patterns, clientAddresses), problems };
 }
 
 /**
@@ -52,15 +72,20 @@ function builtInDetectors(keyValues: Detector, decodedValues?: Detector): Detect
   return [
     privateKeyBlockDetector,
     urlPasswordDetector,
+    keywordSsnDetector, // before key/value: `ssn: 123 45 6789` is one value, not three tokens
     keyValues,
     ...(decodedValues ? [decodedValues] : []),
+    oauthCallbackDetector,
     authorizationCredentialDetector,
     jwtDetector,
     ...wellKnownTokenDetectors,
     emailDetector,
     ssnDetector,
+    ibanDetector, // before cards and phones, which would take its digits for theirs
     paymentCardDetector,
+    fullWidthCardDetector,
     internationalPhoneDetector,
+    nationalTrunkPhoneDetector,
     northAmericanPhoneDetector,
   ];
 }
@@ -78,6 +103,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
   constructor(
     private readonly _classifier: SensitiveKeyClassifier,
     private readonly _userPatterns: readonly UserPattern[],
+    private readonly _maskAddresses: ((value: string) => string) | undefined,
   ) {
     // Decoded query values are masked by the same detectors, minus a second round of decoding.
     const keyValues = sensitiveKeyValueDetector(_classifier);
@@ -109,7 +135,12 @@ class CompiledMaskingPolicy implements MaskingPolicy {
 
   private _maskString(value: string, depth: number): string {
     if (typeof value !== 'string' || value.length === 0) return value;
-    if (value.length > MAX_MASKED_LENGTH) return this._maskTruncated(value);
+    if (value.length > MAX_MASKED_LENGTH) return this._maskTruncated(value, depth);
+    return this._maskText(value, depth);
+  }
+
+  /** Detectors, user patterns, then the percent-decoding pass: the same for a whole value and for a cut one. */
+  private _maskText(value: string, depth: number): string {
     let masked = applyUserPatterns(runDetectors(value, this._detectors), this._userPatterns);
     // Percent-encoded tokens (a path segment, a query value, a double-encoded URL inside a query):
     // detectors see `%20AKIA...` or `carol%2540example.com`, not the secret inside. Each token that
@@ -121,7 +152,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     return masked === value ? value : masked;
   }
 
-  maskAttributes(attributes: Attributes): Attributes {
+  maskAttributes(attributes: Attributes, spanKind?: number): Attributes {
     if (attributes === null || typeof attributes !== 'object') return attributes;
     let keys: string[];
     try {
@@ -131,12 +162,21 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     }
     // Each value is read once (a getter may throw, or answer differently the second time).
     const maskedValues: Array<AttributeValue | undefined | typeof DROPPED> = new Array(keys.length);
+    // Keys are app text too: `setAttribute('notify.frank@example.com', true)` put an email in a key.
+    const maskedKeys: string[] = new Array(keys.length);
+    const isServerSpan = spanKind === SPAN_KIND_SERVER;
     let changed = false;
     for (let i = 0; i < keys.length; i++) {
+      maskedKeys[i] = keys[i];
       try {
+        const info = this._keyInfo(keys[i]);
         const value = attributes[keys[i]];
-        maskedValues[i] = this._maskAttributeValue(keys[i], value);
+        maskedValues[i] = this._maskAttributeValue(info, value, isServerSpan);
         if (maskedValues[i] !== value) changed = true;
+        if (info.maskedKey !== keys[i]) {
+          maskedKeys[i] = info.maskedKey;
+          changed = true;
+        }
       } catch {
         maskedValues[i] = DROPPED; // never export a value we failed to mask
         changed = true;
@@ -146,20 +186,62 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     const masked: Attributes = {};
     for (let i = 0; i < keys.length; i++) {
       const value = maskedValues[i];
-      if (value !== DROPPED) masked[keys[i]] = value;
+      if (value !== DROPPED) masked[maskedKeys[i]] = value;
     }
     return masked;
   }
 
-  private _maskAttributeValue(key: string, value: AttributeValue | undefined): AttributeValue | undefined {
-    const sensitivity = this._classifier.classify(key);
+  /**
+   * Everything the policy needs to know about an attribute key, in one lookup: keys repeat endlessly
+   * (the same dozen on every span), and this runs for every attribute of every span.
+   */
+  private readonly _keys = new Map<string, KeyInfo>();
+
+  private _keyInfo(key: string): KeyInfo {
+    let info = this._keys.get(key);
+    if (info === undefined) {
+      info = { sensitivity: this._classifier.classify(key), maskedKey: this.maskString(key), addressKind: addressKeyKind(key) };
+      if (this._keys.size >= MAX_CACHED_KEYS) this._keys.clear();
+      this._keys.set(key, info);
+    }
+    return info;
+  }
+
+  private _maskAttributeValue({ sensitivity, addressKind }: KeyInfo, value: AttributeValue | undefined, isServerSpan: boolean): AttributeValue | undefined {
+    const maskAddresses = this._maskAddresses;
+    if (maskAddresses !== undefined && (addressKind === 'client' || (addressKind === 'peer' && isServerSpan))) {
+      if (typeof value === 'string') return maskAddresses(value);
+      // header attributes are string[]
+      if (Array.isArray(value)) return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? maskAddresses(element) : checkedPrimitive(element)));
+    }
     if (sensitivity !== 'none') return maskSecretValue(value, sensitivity);
     if (typeof value === 'string') return this.maskString(value);
-    if (Array.isArray(value)) return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? this.maskString(element) : checkedPrimitive(element)));
+    if (typeof value === 'number') return this._maskNumber(value);
+    if (Array.isArray(value)) {
+      return mapArrayIfChanged(value, (element) =>
+        typeof element === 'string' ? this.maskString(element) : typeof element === 'number' ? this._maskNumber(element) : checkedPrimitive(element),
+      );
+    }
     return checkedPrimitive(value);
   }
 
-  private _maskTruncated(value: string): string {
+  /**
+   * A number under a neutral key (`setAttribute('payment.pan', 4111111111111111)`): one of 12 digits or
+   * more is read as text, and if that text is a card (or another format) its masked text is exported
+   * instead. Smaller numbers (counts, ports, sizes, amounts) cannot hold a card or a phone.
+   */
+  private _maskNumber(value: number): number | string {
+    if (!(value >= MIN_MASKED_NUMBER || value <= -MIN_MASKED_NUMBER) || !Number.isInteger(value)) return value;
+    const text = value.toFixed(0);
+    const masked = this.maskString(text);
+    return masked === text ? value : masked;
+  }
+
+  /**
+   * The first 64 KiB, masked exactly like a shorter value (the percent-decoding pass included: without
+   * it, an encoded phone or a double-encoded email in a long message was exported as it was).
+   */
+  private _maskTruncated(value: string, depth: number): string {
     let cut = MAX_MASKED_LENGTH;
     for (let i = cut; i > MAX_MASKED_LENGTH - CUT_LOOKBACK; i--) {
       if (isCutPoint(value.charCodeAt(i - 1))) {
@@ -170,7 +252,7 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     const code = value.charCodeAt(cut - 1);
     if (code >= 0xd800 && code <= 0xdbff) cut--; // keep a surrogate pair whole
     const head = value.slice(0, cut);
-    return applyUserPatterns(runDetectors(head, this._detectors), this._userPatterns) + `…[truncated ${value.length - cut} chars]`;
+    return this._maskText(head, depth) + `…[truncated ${value.length - cut} chars]`;
   }
 }
 

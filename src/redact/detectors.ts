@@ -35,7 +35,8 @@ export const urlPasswordDetector = regExpDetector({
 export const authorizationCredentialDetector = regExpDetector({
   name: 'bearer-basic-credential',
   trigger: (text) => BEARER_OR_BASIC.test(text),
-  regex: /\b(bearer|basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi,
+  // A Basic credential is also found written out (`Basic alice:hunter2`), not only base64-encoded.
+  regex: /\b(bearer|basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*(?::[^\s"'<>]{1,256})?)/gi,
   replace: (match, scheme: string, space: string, credential: string) =>
     looksLikeCredential(scheme, credential) ? `${scheme}${space}${MASK}` : match,
 });
@@ -44,6 +45,7 @@ const TOKEN_PUNCTUATION_OR_DIGIT = /[\d\-._~+/=]/;
 
 function looksLikeCredential(scheme: string, credential: string): boolean {
   if (scheme.toLowerCase() === 'basic') {
+    if (credential.includes(':')) return true;
     return credential.length >= 4 && Buffer.from(credential, 'base64').toString('latin1').includes(':');
   }
   return credential.length >= 8 && (credential.length >= 20 || TOKEN_PUNCTUATION_OR_DIGIT.test(credential));
@@ -70,7 +72,8 @@ export const wellKnownTokenDetectors: readonly Detector[] = [
   }),
   regExpDetector({
     name: 'github-token',
-    trigger: 'gh',
+    // `github_pat_` does not contain "gh": the corpus found fine-grained tokens passing unmasked.
+    trigger: (text) => text.includes('gh') || text.includes('github_pat_'),
     regex: /(?<![A-Za-z0-9_])(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,255}/g,
     replace: `$1${MASK}`,
   }),
@@ -80,6 +83,53 @@ export const wellKnownTokenDetectors: readonly Detector[] = [
     regex: /(?<![A-Za-z0-9])(xox[abposr]-)[A-Za-z0-9-]{8,255}/g,
     replace: `$1${MASK}`,
   }),
+  // The formats below follow gitleaks' rules (config/gitleaks.toml) for the same providers: only those
+  // anchored on a distinctive prefix, so each costs one substring test on text without it. gitleaks'
+  // keyword-anchored generic rules (hundreds) are not taken: the sensitive-key detector covers
+  // `api_key=...`, and running them all would cost more than the whole masking budget per span.
+  regExpDetector({
+    name: 'google-api-key',
+    trigger: 'AIza',
+    regex: /(?<![A-Za-z0-9_-])(AIza)[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'openai-key',
+    trigger: 'sk-',
+    regex: /(?<![A-Za-z0-9_-])(sk-(?:proj-|svcacct-|admin-)?)([A-Za-z0-9_-]{20,255})/g,
+    // A slug such as `sk-release-notes-for-the-team` is not a key: keys mix digits and letters.
+    replace: (match, prefix: string, rest: string) => (/\d/.test(rest) && /[A-Za-z]/.test(rest) ? prefix + MASK : match),
+  }),
+  regExpDetector({
+    name: 'npm-token',
+    trigger: 'npm_',
+    regex: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{36}(?![A-Za-z0-9])/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'pypi-token',
+    trigger: 'pypi-AgE',
+    regex: /(?<![A-Za-z0-9_-])(pypi-)AgE[A-Za-z0-9_-]{50,1000}/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'gitlab-token',
+    trigger: (text) => GITLAB_PREFIX.test(text),
+    regex: /(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt|imt|oas|soat|ft|agent|ffct)-)[0-9A-Za-z_-]{20,255}/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'twilio-api-key',
+    trigger: 'SK',
+    regex: /(?<![A-Za-z0-9])(SK)[0-9a-fA-F]{32}(?![A-Za-z0-9])/g,
+    replace: `$1${MASK}`,
+  }),
+  regExpDetector({
+    name: 'sendgrid-key',
+    trigger: 'SG.',
+    regex: /(?<![A-Za-z0-9])(SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g,
+    replace: `$1${MASK}`,
+  }),
   regExpDetector({
     name: 'stripe-key',
     trigger: (text) => text.includes('_live_') || text.includes('_test_'),
@@ -87,6 +137,98 @@ export const wellKnownTokenDetectors: readonly Detector[] = [
     replace: `$1${MASK}`,
   }),
 ];
+
+const GITLAB_PREFIX = /gl(?:pat|dt|rt|ptt|cbt|imt|oas|soat|ft|agent|ffct)-/;
+
+/**
+ * OAuth 2.0 authorization responses (RFC 6749 §4.1.2): `?code=...&state=...` on the redirect URI. The
+ * code is a one-time credential (exchanged for tokens), the state often carries a session binding.
+ * `code=` alone is too common (`?code=DE`, `status_code=500` is not matched: a whole parameter name is
+ * required), so a code is masked only in a query that also has `state=`, or whose URL looks like a
+ * callback; a state only next to a code.
+ */
+export const oauthCallbackDetector: Detector = {
+  name: 'oauth-callback',
+  mightMatch: (text) => text.includes('code='),
+  mask(text) {
+    if (!OAUTH_CODE_PARAM.test(text)) return text;
+    const hasState = OAUTH_STATE_PARAM.test(text);
+    if (!hasState && !OAUTH_CALLBACK_HINT.test(text)) return text;
+    return text.replace(OAUTH_PARAMS, (match, start: string, name: string, value: string) =>
+      value === MASK || (name === 'state' && !hasState) ? match : `${start}${name}=${MASK}`,
+    );
+  },
+};
+const OAUTH_CODE_PARAM = /(?:^|[?&#])code=[^&#\s]/;
+const OAUTH_STATE_PARAM = /(?:^|[?&#])state=[^&#\s]/;
+const OAUTH_CALLBACK_HINT = /callback|oauth|authori[sz]e|signin|sign-in|login|redirect/i;
+const OAUTH_PARAMS = /(^|[?&#])(code|state)=([^&#\s"'<>]+)/g;
+
+/**
+ * IBANs (ISO 13616), compact or in groups of four: `DE89370400440532013000`, `GB82 WEST 1234 5698 7654 32`
+ * -> `DE***`. Only a known country's length with a valid mod-97 check digit is masked, so product
+ * codes that happen to start with two letters and two digits stay.
+ */
+export const ibanDetector = regExpDetector({
+  name: 'iban',
+  trigger: (text) => IBAN_START.test(text),
+  regex: /(?<![A-Za-z0-9])([A-Z]{2})(\d{2})((?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])/g,
+  replace: (match, country: string, check: string, rest: string) => {
+    const bban = rest.replace(/ /g, '');
+    return IBAN_LENGTHS[country] === 4 + bban.length && ibanChecksumIsValid(country + check + bban) ? country + MASK : match;
+  },
+});
+const IBAN_START = /[A-Z]{2}\d{2}/;
+/** IBAN length per country (SWIFT IBAN registry). */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28,
+  CZ: 24, DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18,
+  GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32,
+  LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24,
+  PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28,
+  TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
+};
+
+function ibanChecksumIsValid(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (let i = 0; i < rearranged.length; i++) {
+    const code = rearranged.charCodeAt(i);
+    const value = code >= 65 ? code - 55 : code - 48; // A=10 ... Z=35
+    remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
+  }
+  return remainder === 1;
+}
+
+/**
+ * An SSN written without dashes (`SSN 123456789`, `ssn: 123 45 6789`, `social security number 123 45
+ * 6789`): nine digits are anything without the keyword, so the keyword is required. Runs before the
+ * key/value detector, which would mask only the first group of `ssn: 123 45 6789`.
+ */
+export const keywordSsnDetector = regExpDetector({
+  name: 'us-ssn-after-keyword',
+  trigger: (text) => SSN_KEYWORD.test(text),
+  // Not after "=": `ssn=123456789` is a key/value pair, masked whole (`ssn=***`) by the key/value detector.
+  regex: /\b(ssns?|social[ _-]security(?:[ _-](?:number|no\.?|#))?)([^\w=]{1,4})(\d{3})([ -]?)(\d{2})\4(\d{4})(?![\w-])/gi,
+  replace: (match, keyword: string, between: string, area: string, _separator: string, group: string, serial: string) =>
+    isIssuableSsn(area, group, serial) ? `${keyword}${between}***-**-****` : match,
+});
+const SSN_KEYWORD = /ssn|social.security/i;
+
+/**
+ * Card numbers in full-width digits (`４１１１ １１１１ １１１１ １１１１`, as typed with a CJK input
+ * method): read as ASCII digits, masked like other cards.
+ */
+export const fullWidthCardDetector = regExpDetector({
+  name: 'full-width-payment-card',
+  trigger: (text) => FULL_WIDTH_DIGIT.test(text),
+  regex: /[\uFF10-\uFF19](?:[ \u3000.\-\uFF0D]?[\uFF10-\uFF19]){12,18}/g,
+  replace: (match: string) => {
+    const digits = match.replace(/[^\uFF10-\uFF19]/g, '').replace(/[\uFF10-\uFF19]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0));
+    return isPaymentCardNumber(digits) ? CARD_MASK_PREFIX + digits.slice(-4) : match;
+  },
+});
+const FULL_WIDTH_DIGIT = /[\uFF10-\uFF19]/;
 
 /**
  * `alice@example.com` -> `a***@example.com`, also URL-encoded (`carol%40example.com`).
@@ -100,7 +242,8 @@ export const emailDetector: Detector = {
 };
 
 const AT_SIGN = /@|%40/g;
-const EMAIL_DOMAIN = /[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9][A-Za-z0-9-]{0,62}){1,8}/y;
+// Internationalised domains (`müller.de`, `exämple.com`, RFC 5890) are written in Unicode in text, not only as `xn--`.
+const EMAIL_DOMAIN = /[\p{L}\p{N}][\p{L}\p{N}\p{M}-]{0,62}(?:\.[\p{L}\p{N}][\p{L}\p{N}\p{M}-]{0,62}){1,8}/uy;
 const MAX_LOCAL_PART = 64;
 
 function maskEmails(text: string): string {
@@ -118,20 +261,27 @@ function maskEmails(text: string): string {
     if (domainMatch === null) continue;
     const domain = trimToRegisteredDomain(domainMatch[0]);
     if (domain === undefined) continue;
-    out += text.slice(copiedUpTo, localStart) + text[localStart] + MASK + at[0] + domain;
+    const firstChar = String.fromCodePoint(text.codePointAt(localStart) ?? 0); // a whole character, not half a surrogate pair
+    out += text.slice(copiedUpTo, localStart) + firstChar + MASK + at[0] + domain;
     copiedUpTo = afterAt + domain.length;
     AT_SIGN.lastIndex = copiedUpTo;
   }
   return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
 }
 
-/** RFC 5322 "atext" minus the rare ones, plus "%" for URL-encoded local parts. */
+/**
+ * RFC 5322 "atext" minus the rare ones, plus "%" for URL-encoded local parts, plus any non-ASCII
+ * letter, digit or mark (RFC 6531 local parts, `jörg@`): without them the scan stopped at `ö` and
+ * exported `jör***@`.
+ */
 function isLocalPartChar(code: number): boolean {
+  if (code >= 0x80) return NON_ASCII_WORD_CHAR.test(String.fromCharCode(code)) || (code >= 0xd800 && code <= 0xdfff);
   return (
     (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
     code === 46 /* . */ || code === 95 /* _ */ || code === 37 /* % */ || code === 43 /* + */ || code === 45 /* - */
   );
 }
+const NON_ASCII_WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 
 /** `mail.example.org` stays; `5.1.0` (as in `express@5.1.0`) is not a domain; `db.internal.5432` loses its last label. */
 function trimToRegisteredDomain(candidate: string): string | undefined {
@@ -143,24 +293,24 @@ function trimToRegisteredDomain(candidate: string): string | undefined {
   return undefined;
 }
 
-/** 2 to 24 ASCII letters. */
+/** 2 to 24 letters (`de`, `com`, `рф`), or an `xn--` A-label. */
 function isTopLevelDomain(text: string, start: number, end: number): boolean {
-  if (end - start < 2 || end - start > 24) return false;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i) | 0x20;
-    if (code < 97 || code > 122) return false;
-  }
-  return true;
+  if (end - start < 2 || end - start > 63) return false;
+  return TOP_LEVEL_DOMAIN.test(text.slice(start, end));
 }
+const TOP_LEVEL_DOMAIN = /^(?:\p{L}{2,24}|xn--[a-z0-9-]{1,59})$/iu;
 
 /** `123-45-6789` -> `***-**-****`; numbers the SSA never issues (area 000, 666, 9xx; group 00; serial 0000) are left alone. */
 export const ssnDetector = regExpDetector({
   name: 'us-ssn',
   trigger: '-',
   regex: /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g,
-  replace: (match, area: string, group: string, serial: string) =>
-    area === '000' || area === '666' || area[0] === '9' || group === '00' || serial === '0000' ? match : '***-**-****',
+  replace: (match, area: string, group: string, serial: string) => (isIssuableSsn(area, group, serial) ? '***-**-****' : match),
 });
+
+function isIssuableSsn(area: string, group: string, serial: string): boolean {
+  return !(area === '000' || area === '666' || area[0] === '9' || group === '00' || serial === '0000');
+}
 
 /**
  * 13-19 digits, optionally grouped by spaces or dashes, Luhn-valid, with a card network's first
@@ -171,11 +321,13 @@ export const ssnDetector = regExpDetector({
 export const paymentCardDetector = regExpDetector({
   name: 'payment-card',
   trigger: (text) => DIGIT_RUN_OF_FOUR.test(text),
-  regex: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w-])/g,
+  // Dots too (`4111.1111.1111.1111`, as some European forms write it).
+  regex: /(?<![\w.+-])\d(?:[ .-]?\d){12,18}(?![\w-]|\.\d)/g,
   replace: maskCardInDigitGroups,
 });
 const DIGIT_RUN_OF_FOUR = /\d{4}/;
 const CARD_MASK_PREFIX = '****-****-****-';
+
 
 function maskCardInDigitGroups(match: string): string {
   const groups = [...match.matchAll(/\d+/g)].map((group) => ({ start: group.index ?? 0, digits: group[0] }));
@@ -214,54 +366,3 @@ export function passesLuhn(digits: string): boolean {
   }
   return sum % 10 === 0;
 }
-
-const PHONE_MASK_PREFIX = '***-***-';
-
-/**
- * E.164-style numbers written with a leading "+": `+44 20 7946 0958`, `+4915112345678`,
- * `+1 (415) 555-0132`, `+44 (0)20 7946 0958` -> `***-***-0958`. 8 to 15 digits in all (a UTC offset `+05` or `+0000`
- * is too short); trailing groups that would push past 15 digits are not part of the number.
- */
-export const internationalPhoneDetector = regExpDetector({
-  name: 'international-phone',
-  trigger: '+',
-  // Nothing follows the groups, so the greedy match never backtracks into them.
-  regex: /(?<![\w+])\+\d{1,15}(?:[ .-]?\(\d{1,5}\)[ .-]?\d{0,6}|[ .-]\d{1,6}){0,7}/g,
-  replace: (match: string, offset: number, text: string) => maskInternationalPhone(match, text.charCodeAt(offset + match.length)),
-});
-const PHONE_GROUP = /\+?\d+|[ .-]?\(\d+\)[ .-]?\d*|[ .-]\d+/g;
-
-/** "+" and 8 digits: anything shorter (`+1`, `+05:30`) is decided without parsing. */
-const MIN_INTERNATIONAL_PHONE_LENGTH = 9;
-
-function maskInternationalPhone(match: string, nextCharCode: number): string {
-  if (match.length < MIN_INTERNATIONAL_PHONE_LENGTH) return match;
-  let digits = '';
-  let numberLength = 0;
-  for (const group of match.match(PHONE_GROUP) ?? []) {
-    const groupDigits = group.replace(/\D/g, '');
-    if (digits.length + groupDigits.length > 15) break;
-    digits += groupDigits;
-    numberLength += group.length;
-  }
-  // Glued to more letters or digits (`+123456789012345678`, `+49151abc`), it is some other identifier.
-  const endsCleanly = numberLength < match.length || !isWordCharCode(nextCharCode);
-  if (digits.length < 8 || !endsCleanly) return match;
-  return PHONE_MASK_PREFIX + digits.slice(-4) + match.slice(numberLength);
-}
-
-function isWordCharCode(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
-}
-
-/**
- * North American numbers without "+": `415-555-0199`, `(415) 555-0132`, `1-415-555-0199`,
- * `415.555.0199`. Separators are required (a bare 10-digit run is as likely an id), and area code
- * and exchange start with 2-9 as NANP requires.
- */
-export const northAmericanPhoneDetector = regExpDetector({
-  name: 'north-american-phone',
-  trigger: (text) => DIGIT_RUN_OF_FOUR.test(text),
-  regex: /(?<![\w.+-])(?:1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-](\d{4})(?![\w-])/g,
-  replace: (_match, lastFour: string) => PHONE_MASK_PREFIX + lastFour,
-});

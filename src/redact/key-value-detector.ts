@@ -33,7 +33,12 @@ const MAX_KEY_LENGTH = 64;
  * ~6x more on a typical stack trace, most of whose words are followed by ":".
  */
 export function sensitiveKeyValueDetector(classifier: SensitiveKeyClassifier): Detector {
-  const candidate = new RegExp(`((?:${classifier.hintWords.map(escapeRegExp).join('|')})[\\w.\\-$]{0,${MAX_KEY_LENGTH}})(\\\\?["']|)[ \\t]{0,3}([=:])[ \\t]{0,3}`, 'gi');
+  // Key characters include `[` `]` and their escapes `%5B` `%5D`: nested form keys (qs, jQuery.param,
+  // Rails, PHP) such as `user[password]=`, `user%5Bpassword%5D=`, `token[]=`, `data[credentials][api_key]=`.
+  const candidate = new RegExp(
+    `((?:${classifier.hintWords.map(escapeRegExp).join('|')})(?:[\\w.\\-$\\[\\]]|%5[BbDd]){0,${MAX_KEY_LENGTH}})(\\\\?["']|)[ \\t]{0,3}([=:])[ \\t]{0,3}`,
+    'gi',
+  );
   return {
     name: 'sensitive-key-value',
     mightMatch: (text) => (text.includes('=') || text.includes(':')) && classifier.textHint.test(text),
@@ -46,7 +51,7 @@ export function sensitiveKeyValueDetector(classifier: SensitiveKeyClassifier): D
         const keyEnd = found.index + keyTail.length;
         let keyStart = found.index;
         while (keyStart > 0 && keyEnd - keyStart < MAX_KEY_LENGTH && isKeyChar(text.charCodeAt(keyStart - 1))) keyStart--;
-        const sensitivity = classifier.classify(text.slice(keyStart, keyEnd));
+        const sensitivity = classifier.classify(unescapeBrackets(text.slice(keyStart, keyEnd)));
         if (sensitivity === 'none') {
           candidate.lastIndex = keyEnd; // the value may itself hold pairs: `url=https://x/?token=abc`
           continue;
@@ -89,8 +94,19 @@ export function encodedValueDetector(maskDecodedValue: (decoded: string) => stri
   };
 }
 
+/** `[`, `]` and `%` (of `%5B`) belong to nested form keys: `user[password]`, `user%5Bpassword%5D`. */
 function isKeyChar(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 46 || code === 45 || code === 36;
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
+    code === 95 || code === 46 || code === 45 || code === 36 || code === 91 || code === 93 || code === 37
+  );
+}
+
+const ESCAPED_BRACKET = /%5[BbDd]/g;
+
+/** `user%5Bpassword%5D` is classified as `user[password]` (else the words would be `5bpassword`, `5d`). */
+function unescapeBrackets(key: string): string {
+  return key.includes('%') ? key.replace(ESCAPED_BRACKET, '.') : key;
 }
 
 interface MaskedValue {

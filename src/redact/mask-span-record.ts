@@ -1,7 +1,9 @@
 /**
  * Masks a finished span (SpanRecord) before any exporter sees it: its name, attributes, events'
- * names and attributes, status message and links' attributes. Context ids, times, kind, scope and
- * counters carry no user data and are copied as they are.
+ * names and attributes, status message, links' attributes, and the W3C tracestate of its context and
+ * of its links (the incoming `tracestate` header is copied onto every span of the trace, and any
+ * client can put anything in it). Ids, times, kind, scope and counters carry no user data and are
+ * copied as they are.
  *
  * Runs on every span in the export path, so it never throws, whatever the span looks like:
  * - an attribute whose masking throws is dropped (counted in droppedAttributesCount), never exported raw;
@@ -12,7 +14,7 @@
  * A new SpanRecord field that can hold user text must be masked here: unknown fields are copied as they are.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { SpanEventRecord, SpanLinkRecord, SpanRecord } from '../sdk/span-record';
+import type { SpanContextRecord, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../sdk/span-record';
 import { MASK } from './detector';
 import type { MaskingPolicy } from './types';
 
@@ -28,8 +30,9 @@ export function maskSpanRecord(policy: MaskingPolicy, span: SpanRecord): SpanRec
     }
   }
   masked.name = maskTextOr(policy, readField(span, 'name'), MASK) as string;
+  masked.context = maskSpanContext(policy, readField(span, 'context'));
 
-  const attributes = maskAttributeSet(policy, readField(span, 'attributes'));
+  const attributes = maskAttributeSet(policy, readField(span, 'attributes'), readField(span, 'kind'));
   masked.attributes = attributes.attributes ?? {};
   masked.droppedAttributesCount = addDropped(readField(span, 'droppedAttributesCount'), attributes.dropped);
 
@@ -62,7 +65,7 @@ function maskEvent(policy: MaskingPolicy, event: SpanEventRecord): SpanEventReco
 }
 
 function maskLink(policy: MaskingPolicy, link: SpanLinkRecord): SpanLinkRecord {
-  const masked: SpanLinkRecord = { ...link };
+  const masked: SpanLinkRecord = { ...link, context: maskSpanContext(policy, readField(link, 'context')) };
   const linkAttributes = readField(link, 'attributes');
   if (linkAttributes !== undefined) {
     const attributes = maskAttributeSet(policy, linkAttributes);
@@ -76,12 +79,12 @@ function maskLink(policy: MaskingPolicy, link: SpanLinkRecord): SpanLinkRecord {
  * The policy's maskAttributes on the whole set; if that throws, one attribute at a time, dropping
  * each one whose masking throws.
  */
-function maskAttributeSet(policy: MaskingPolicy, attributes: unknown): { attributes: Attributes | undefined; dropped: number } {
+function maskAttributeSet(policy: MaskingPolicy, attributes: unknown, spanKind?: number): { attributes: Attributes | undefined; dropped: number } {
   if (attributes === undefined || attributes === null) return { attributes: undefined, dropped: 0 };
   if (typeof attributes !== 'object' || Array.isArray(attributes)) return { attributes: {}, dropped: 1 };
   const input = attributes as Attributes;
   try {
-    const masked = policy.maskAttributes(input);
+    const masked = policy.maskAttributes(input, spanKind);
     if (masked !== null && typeof masked === 'object') return { attributes: masked, dropped: masked === input ? 0 : countMissingKeys(input, masked) };
   } catch {
     // fall through to one attribute at a time
@@ -96,7 +99,7 @@ function maskAttributeSet(policy: MaskingPolicy, attributes: unknown): { attribu
   }
   for (const key of keys) {
     try {
-      const one = policy.maskAttributes({ [key]: input[key] });
+      const one = policy.maskAttributes({ [key]: input[key] }, spanKind);
       if (Object.prototype.hasOwnProperty.call(one, key)) masked[key] = one[key];
       else dropped++;
     } catch {
@@ -145,4 +148,48 @@ function readField(object: any, field: string): any {
 
 function addDropped(count: unknown, dropped: number): number {
   return (typeof count === 'number' && Number.isFinite(count) ? count : 0) + dropped;
+}
+
+function maskSpanContext(policy: MaskingPolicy, context: SpanContextRecord): SpanContextRecord {
+  if (context === null || typeof context !== 'object') return context;
+  const traceState = readField(context, 'traceState');
+  if (traceState === undefined) return context;
+  const masked = typeof traceState === 'string' ? maskTraceState(policy, traceState) : undefined;
+  return masked === traceState ? context : { ...context, traceState: masked };
+}
+
+/** W3C Trace Context: a value is printable ASCII without `,` and `=`, not ending in a blank. */
+const TRACESTATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+
+/**
+ * Each `key=value` member is masked on its own: a masked value that is no longer a valid tracestate
+ * value becomes `***` (the exporters re-parse the header and would drop it, or worse keep half),
+ * a member whose key held something to mask is dropped. Unchanged input returns the same string.
+ */
+export function maskTraceState(policy: MaskingPolicy, traceState: string): string | undefined {
+  let changed = false;
+  const members: string[] = [];
+  for (const member of traceState.split(',')) {
+    const trimmed = member.trim();
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) {
+      if (trimmed !== '') changed = true; // not a member: nothing an exporter keeps, and it may hold anything
+      continue;
+    }
+    const key = trimmed.slice(0, eq);
+    const value = trimmed.slice(eq + 1);
+    if (policy.maskString(key) !== key) {
+      changed = true;
+      continue;
+    }
+    const maskedValue = policy.maskString(value);
+    if (maskedValue === value) {
+      members.push(trimmed);
+      continue;
+    }
+    changed = true;
+    members.push(`${key}=${TRACESTATE_VALUE.test(maskedValue) ? maskedValue : MASK}`);
+  }
+  if (!changed) return traceState;
+  return members.length > 0 ? members.join(',') : undefined;
 }

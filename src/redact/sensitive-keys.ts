@@ -31,6 +31,9 @@ const BUILT_IN_TERMS = [
   'cookie', 'creditcard', 'cardnumber', 'cvv', 'cvc', 'ssn', 'privatekey',
   // Not in the spec's list, but the same kind of value: AWS access keys, SigV4 credentials, raw JWTs.
   'accesskey', 'credential', 'credentials', 'jwt',
+  // Signed URLs: Azure SAS `sig`, `X-Amz-Signature`, `X-Goog-Signature`. instrumentation-http redacts
+  // these in url.full, instrumentation-undici does not, so fetch CLIENT spans carried a working URL.
+  'sig', 'signature',
 ];
 
 /** Long enough to be recognised at the end of a glued lowercase word (`dbpassword`, `xsrftoken`). */
@@ -41,6 +44,8 @@ const HARMLESS_QUALIFIERS = new Set([
   'count', 'counts', 'type', 'types', 'length', 'len', 'size', 'limit', 'usage', 'used', 'ttl', 'expires',
   'expiry', 'expiration', 'timeout', 'duration', 'age', 'enabled', 'required', 'policy', 'strength',
   'min', 'max', 'rotated', 'changed', 'updated', 'status', 'valid', 'present',
+  // `SignatureVersion=4`, `signature_method=HMAC-SHA1`: how a signature is made, not the signature.
+  'version', 'algorithm', 'method',
 ]);
 
 /** Words whose value is a whole header line rather than one token. */
@@ -78,7 +83,7 @@ export class SensitiveKeyClassifier {
 
   constructor(extraKeys: readonly string[] = []) {
     const terms = new Set(BUILT_IN_TERMS);
-    const hintWords = new Set(['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'session', 'cookie', 'card', 'cvv', 'cvc', 'ssn', 'credential', 'jwt']);
+    const hintWords = new Set(['pass', 'pwd', 'secret', 'token', 'key', 'auth', 'session', 'cookie', 'card', 'cvv', 'cvc', 'ssn', 'credential', 'jwt', 'sig']);
     for (const extraKey of extraKeys) {
       const words = splitKeyIntoWords(extraKey);
       if (words.length === 0) continue;

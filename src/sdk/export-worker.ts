@@ -14,7 +14,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Resource } from '@opentelemetry/resources';
-import { createLogger } from '../logger';
+import { createLogger, registerDiagnosticSecrets, secretsOfConfig } from '../logger';
 import type { AgentLogger } from '../logger';
 import { createExporters } from './exporters';
 import type { NamedExporter } from './exporters';
@@ -140,7 +140,7 @@ class ReportingExporter implements SpanExporter {
 }
 
 function compileWorkerMaskingPolicy(config: AgentConfig, logger: AgentLogger): MaskingPolicy {
-  const { policy, problems } = compileMaskingPolicy({ extraPatterns: config.piiPatterns, extraKeys: config.piiKeys });
+  const { policy, problems } = compileMaskingPolicy({ extraPatterns: config.piiPatterns, extraKeys: config.piiKeys, clientIp: config.piiClientIp });
   for (const problem of problems) logger.warn(problem);
   return policy;
 }
@@ -177,6 +177,8 @@ function syncFlushMarginMs(timeoutMs: number): number {
 function startExportWorker(data: ExportWorkerData): void {
   const { config } = data;
   const flushSignal = new Int32Array(data.flushSignal);
+  // The worker has its own copy of the logger module: its diagnostic lines mask the same secrets.
+  registerDiagnosticSecrets(secretsOfConfig(config));
   const logger = createLogger(config.logLevel);
   const dropped = new DroppedSpanCounter(flushSignal);
   const pending = new PendingSpanTracker();

@@ -75,6 +75,11 @@ const CASES: BadValueCase[] = [
   { env: { TRACING_ERROR_STATUS_MIN: '99' }, key: 'errorStatusMin', expected: 400 },
   { env: { TRACING_ERROR_STATUS_MIN: '600' }, key: 'errorStatusMin', expected: 400 },
   { env: { TRACING_ERROR_BODY_FIELD: 'trace id' }, key: 'errorBodyField', expected: 'trace_id' },
+  // Issue 11 item 12: names that would change the body object itself rather than add a field.
+  { env: { TRACING_ERROR_BODY_FIELD: '__proto__' }, key: 'errorBodyField', expected: 'trace_id' },
+  { env: { TRACING_ERROR_BODY_FIELD: 'constructor' }, key: 'errorBodyField', expected: 'trace_id' },
+  { env: { TRACING_ERROR_BODY_FIELD: 'prototype' }, key: 'errorBodyField', expected: 'trace_id' },
+  { env: { TRACING_PII_CLIENT_IP: 'anonymize' }, key: 'piiClientIp', expected: 'mask', shows: ['"anonymize"', 'mask, truncate, keep'] },
   { env: { TRACING_PII_PATTERNS: '["unterminated' }, key: 'piiPatterns', expected: [], shows: ['"[\\"unterminated"'] },
   { env: { TRACING_PII_PATTERNS: '["\\\\d{16}", 5]' }, key: 'piiPatterns', expected: ['\\d{16}'], shows: ['#2'] },
   { env: { TRACING_CA_FILE: '/nonexistent/ca.pem' }, key: 'caFile', expected: undefined },
