@@ -11,6 +11,8 @@ import { installExitHooks } from './sdk/exit-hooks';
 import { startTracing } from './sdk/tracing';
 import type { TracingPipeline } from './sdk/tracing';
 import { createInstrumentation, esmModuleNames } from './instrumentations/catalog';
+import { installLazyInstrumentations } from './instrumentations/lazy-loader';
+import { EAGER_INSTRUMENTATIONS, EAGER_WHEN, INSTRUMENTATION_TARGETS } from './instrumentations/targets';
 import { registerEsmLoaderHook, shouldRegisterEsmHook } from './esm';
 import { installPatches } from './patches';
 
@@ -26,9 +28,30 @@ export function getRunningAgent(): RunningAgent | undefined {
   return running;
 }
 
-function loadInstrumentations(config: AgentConfig, logger: AgentLogger): Instrumentation[] {
+/**
+ * Which instrumentations are built at start and which wait for their module (lazy-loader.ts).
+ * At start: http, express, undici (the agent's own hooks ride on them), the ones that hook no module
+ * by name when their condition holds (aws-lambda inside Lambda), and any name the static table does
+ * not know (a newer catalogue than targets.ts was written for: correct, just not lazy).
+ */
+export function planInstrumentations(names: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+  const eager: string[] = [];
+  const lazy = new Map<string, readonly string[]>();
+  const skipped: string[] = [];
+  for (const name of names) {
+    const targets = INSTRUMENTATION_TARGETS[name];
+    const condition = EAGER_WHEN[name];
+    if (EAGER_INSTRUMENTATIONS.includes(name) || targets === undefined) eager.push(name);
+    else if (condition !== undefined) (condition(env) ? eager : skipped).push(name);
+    else if (targets.length === 0) eager.push(name);
+    else lazy.set(name, targets);
+  }
+  return { eager, lazy, skipped };
+}
+
+function loadInstrumentations(names: readonly string[], config: AgentConfig, logger: AgentLogger): Instrumentation[] {
   const loaded: Instrumentation[] = [];
-  for (const name of config.instrumentations) {
+  for (const name of names) {
     try {
       loaded.push(createInstrumentation(name, config));
     } catch (err) {
@@ -46,17 +69,29 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
   setSafeLogger(logger);
 
   const pipeline = startTracing(config, logger);
-  const instrumentations = loadInstrumentations(config, logger);
+  const plan = planInstrumentations(config.instrumentations);
+  const instrumentations = loadInstrumentations(plan.eager, config, logger);
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const unregisterInstrumentations = registerInstrumentations({ instrumentations, tracerProvider: pipeline.provider });
 
   const uninstallPatches = installPatches({ config, logger });
+  let esmHookInstalled = false;
   if (shouldRegisterEsmHook(config.esmHook)) {
-    const include = esmModuleNames(instrumentations);
+    const include = esmModuleNames(instrumentations, [...plan.lazy.values()].flat());
     if (safely('ESM loader hook', false, () => registerEsmLoaderHook(include))) {
+      esmHookInstalled = true;
       logger.debug(`ESM loader hook installed for ${include.join(', ')}`);
     }
   }
+  const lazy = safely('lazy instrumentations', undefined, () =>
+    installLazyInstrumentations({
+      targets: plan.lazy,
+      create: (name) => createInstrumentation(name, config),
+      tracerProvider: pipeline.provider,
+      logger,
+      esm: esmHookInstalled,
+    }),
+  );
   const uninstallExitHooks = pipeline.exportProcessor ? installExitHooks(pipeline.exportProcessor, config, logger) : () => {};
 
   logger.info(
@@ -73,6 +108,7 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
         uninstallExitHooks();
         uninstallPatches();
         unregisterInstrumentations();
+        lazy?.uninstall();
         await pipeline.provider.shutdown();
       } catch (err) {
         reportInternalError('shutdown', err);
