@@ -95,7 +95,7 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
   const uninstallExitHooks = pipeline.exportProcessor ? installExitHooks(pipeline.exportProcessor, config, logger) : () => {};
 
   logger.info(
-    `tracing service "${config.serviceName}" with ${config.instrumentations.join(', ')}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling`,
+    `tracing service "${config.serviceName}" with ${plan.eager.join(', ') || 'no instrumentation'}${plan.lazy.size > 0 ? ` (${[...plan.lazy.keys()].join(', ')} when their module loads)` : ''}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling`,
   );
 
   running = {
