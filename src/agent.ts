@@ -12,7 +12,7 @@ import { startTracing } from './sdk/tracing';
 import type { TracingPipeline } from './sdk/tracing';
 import { createInstrumentation, esmModuleNames } from './instrumentations/catalog';
 import { installLazyInstrumentations } from './instrumentations/lazy-loader';
-import { EAGER_INSTRUMENTATIONS, EAGER_WHEN, INSTRUMENTATION_TARGETS } from './instrumentations/targets';
+import { planInstrumentations } from './instrumentations/plan';
 import { registerEsmLoaderHook, shouldRegisterEsmHook } from './esm';
 import { installPatches } from './patches';
 
@@ -26,27 +26,6 @@ let running: RunningAgent | undefined;
 
 export function getRunningAgent(): RunningAgent | undefined {
   return running;
-}
-
-/**
- * Which instrumentations are built at start and which wait for their module (lazy-loader.ts).
- * At start: http, express, undici (the agent's own hooks ride on them), the ones that hook no module
- * by name when their condition holds (aws-lambda inside Lambda), and any name the static table does
- * not know (a newer catalogue than targets.ts was written for: correct, just not lazy).
- */
-export function planInstrumentations(names: readonly string[], env: NodeJS.ProcessEnv = process.env) {
-  const eager: string[] = [];
-  const lazy = new Map<string, readonly string[]>();
-  const skipped: string[] = [];
-  for (const name of names) {
-    const targets = INSTRUMENTATION_TARGETS[name];
-    const condition = EAGER_WHEN[name];
-    if (EAGER_INSTRUMENTATIONS.includes(name) || targets === undefined) eager.push(name);
-    else if (condition !== undefined) (condition(env) ? eager : skipped).push(name);
-    else if (targets.length === 0) eager.push(name);
-    else lazy.set(name, targets);
-  }
-  return { eager, lazy, skipped };
 }
 
 function loadInstrumentations(names: readonly string[], config: AgentConfig, logger: AgentLogger): Instrumentation[] {
