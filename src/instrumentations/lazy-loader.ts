@@ -80,6 +80,8 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
   const { logger } = options;
   const loaded = new Map<string, Instrumentation>();
   const failed = new Set<string>();
+  /** Being constructed: its own package's requires may match its targets again (re-entrant hook). */
+  const constructing = new Set<string>();
   const unregisters: Array<() => void> = [];
   let installed = true;
 
@@ -90,6 +92,7 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
   }
 
   function construct(shortName: string, trigger: string): Instrumentation | undefined {
+    constructing.add(shortName);
     try {
       const instrumentation = options.create(shortName);
       const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
@@ -101,6 +104,8 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
       failed.add(shortName);
       logger.error(`cannot load instrumentation "${shortName}" (${err instanceof Error ? err.message : String(err)}); continuing without it`);
       return undefined;
+    } finally {
+      constructing.delete(shortName);
     }
   }
 
@@ -125,7 +130,7 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
     let result = exports;
     for (const shortName of byModule.get(targetModule) ?? []) {
       // Once constructed, the instrumentation's own hooks see every later load of its modules.
-      if (loaded.has(shortName) || failed.has(shortName)) continue;
+      if (loaded.has(shortName) || failed.has(shortName) || constructing.has(shortName)) continue;
       const instrumentation = construct(shortName, name);
       if (instrumentation === undefined) continue;
       try {
