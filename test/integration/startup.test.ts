@@ -165,6 +165,13 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
     expect(lines[0]).to.match(/^otel-agent: TRACING_INSTRUMENTATIONS="-dns,-nosuchlib" names an unknown instrumentation "nosuchlib"/);
   });
 
+  it('OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,dns (upstream\'s variable) loads exactly those', async () => {
+    const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,dns' } });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.equal('');
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-dns', 'instrumentation-http']);
+  });
+
   it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=dns (upstream\'s variable) keeps dns unloaded', async () => {
     const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'dns' } });
     expect(result.code, result.stderr).to.equal(0);
