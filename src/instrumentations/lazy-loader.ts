@@ -11,16 +11,19 @@
  * Why the explicit `_onRequire` call: the hooks `enable()` registers do not see the module being
  * loaded right now.
  * - require: the singleton searches its trie once, before calling the matches
- *   (RequireInTheMiddleSingleton.js, `_initialize`: `const matches = this._moduleNameTrie.search(...)`,
+ *   (@opentelemetry/instrumentation@0.222.0 build/src/platform/node/RequireInTheMiddleSingleton.js:49,
+ *   `_initialize`: `const matches = this._moduleNameTrie.search(...)`,
  *   then `for (const { onRequire } of matches)`), and require-in-the-middle caches what the hooks
- *   returned per file (require-in-the-middle/index.js, `self._cache.set(filename, patchedExports)`),
+ *   returned per file (require-in-the-middle@8.0.1 index.js:303, `self._cache.set(filename, patchedExports, core)`),
  *   so without it the first `require('pg')` and every later one would get the unpatched exports.
  *   https://github.com/open-telemetry/opentelemetry-js/blob/main/experimental/packages/opentelemetry-instrumentation/src/platform/node/RequireInTheMiddleSingleton.ts
  * - import: import-in-the-middle calls `importHooks.forEach(...)` and only afterwards pushes the
- *   module to `toHook` (import-in-the-middle/lib/register.js, `register`), so a Hook added during
- *   the call sees neither (forEach does not visit appended hooks; `addHook` replays only `toHook`).
+ *   module to `toHook` (import-in-the-middle@3.6.0 lib/register.js:139-140, `register`), so a Hook
+ *   added during the call sees neither (forEach does not visit appended hooks; `addHook`, index.js:85,
+ *   replays only `toHook`).
  * `_onRequire(module, exports, name, baseDir)` is what InstrumentationBase's own hooks call
- * (instrumentation/build/src/platform/node/instrumentation.js, `enable()`): version check, then
+ * (instrumentation build/src/platform/node/instrumentation.js:131 `_onRequire`, called from the hooks
+ * `enable()` registers at :230): version check, then
  * `patch` for the main module or the matching `files` for an internal file.
  * https://github.com/open-telemetry/opentelemetry-js/blob/main/experimental/packages/opentelemetry-instrumentation/src/platform/node/instrumentation.ts
  *

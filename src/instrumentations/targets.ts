@@ -9,7 +9,7 @@
  *
  * The default set is upstream register's: every instrumentation of its `InstrumentationMap` except
  * `defaultExcludedInstrumentations` (fs, host-metrics), see
- * node_modules/@opentelemetry/auto-instrumentations-node/build/src/utils.js
+ * @opentelemetry/auto-instrumentations-node@0.80.0 build/src/utils.js:109 (and :113, `shouldDisableInstrumentation`)
  * (https://github.com/open-telemetry/opentelemetry-js-contrib/blob/main/packages/auto-instrumentations-node/src/utils.ts).
  * runtime-node and host-metrics produce metrics only; the agent exports traces, so they are not accepted.
  */
