@@ -15,7 +15,11 @@
  *   `_initialize`: `const matches = this._moduleNameTrie.search(...)`,
  *   then `for (const { onRequire } of matches)`), and require-in-the-middle caches what the hooks
  *   returned per file (require-in-the-middle@8.0.1 index.js:303, `self._cache.set(filename, patchedExports, core)`),
- *   so without it the first `require('pg')` and every later one would get the unpatched exports.
+ *   so without it a module whose first match is its main module (core modules such as dns and
+ *   net, single-file packages) would stay unpatched for that require and, through the cache, every
+ *   later one: with the call removed, dns.lookup and net's Socket.prototype.connect stayed unwrapped
+ *   (test/integration/startup.test.ts, dns). Packages whose internal files load first (pg, pino) are
+ *   patched at their main module by the instrumentation's own hooks either way.
  *   https://github.com/open-telemetry/opentelemetry-js/blob/main/experimental/packages/opentelemetry-instrumentation/src/platform/node/RequireInTheMiddleSingleton.ts
  * - import: import-in-the-middle calls `importHooks.forEach(...)` and only afterwards pushes the
  *   module to `toHook` (import-in-the-middle@3.6.0 lib/register.js:139-140, `register`), so a Hook
