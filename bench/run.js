@@ -6,7 +6,8 @@
  *
  *   node bench/run.js                 full run (3 rounds, 5 s on /users/:id, 3 s on /error and /fetch, 7 startup runs)
  *   node bench/run.js --quick         smoke check (1 round, 2 s per route, 3 startup runs); no BENCHMARKS.md
- *   node bench/run.js --only=startup|load|micro   one part (comma-separate for several); no BENCHMARKS.md
+ *   node bench/run.js --only=startup|catalogue|load|micro   one part (comma-separate for several); no BENCHMARKS.md
+ *                                     (catalogue: startup of a node:http app, whole catalogue vs http,express,undici)
  *   --write / --no-write              force / skip writing BENCHMARKS.md
  *   --rounds=N --duration=S --startup-runs=N --connections=N   overrides
  *   --agent-register=PATH             benchmark another build of the agent (default build/register.js)
@@ -36,7 +37,7 @@ const known = ['quick', 'write', 'no-write', 'only', 'rounds', 'duration', 'star
 for (const a of argv) {
   const name = a.replace(/^--/, '').split('=')[0];
   if (!a.startsWith('--') || !known.includes(name)) {
-    console.error(`bench: unknown argument ${a}\nusage: node bench/run.js [--quick] [--only=startup|load|micro] [--write|--no-write]`);
+    console.error(`bench: unknown argument ${a}\nusage: node bench/run.js [--quick] [--only=startup|catalogue|load|micro] [--write|--no-write]`);
     process.exit(2);
   }
 }
@@ -45,7 +46,7 @@ if (flag('help')) {
   process.exit(0);
 }
 const quick = flag('quick');
-const SECTIONS = ['startup', 'load', 'micro'];
+const SECTIONS = ['startup', 'catalogue', 'load', 'micro'];
 const only = opt('only') ? opt('only').split(',') : SECTIONS;
 for (const s of only) {
   if (!SECTIONS.includes(s)) {
@@ -160,6 +161,39 @@ async function benchStartup(list) {
   return out;
 }
 
+// ------------------------------------------------------------------ catalogue startup
+/**
+ * What the lazy catalogue costs at startup: bench/apps/hello-app.js (node:http only, so it loads no
+ * module of the catalogue) under the agent with its default (every instrumentation of upstream's
+ * default set, loaded when its module is) vs with TRACING_INSTRUMENTATIONS=http,express,undici
+ * (the three the agent loaded before the catalogue became the default). Target: within +15 ms.
+ */
+const CATALOGUE_VARIANTS = [
+  { id: 'three', label: 'agent, TRACING_INSTRUMENTATIONS=http,express,undici', env: { TRACING_INSTRUMENTATIONS: 'http,express,undici' } },
+  { id: 'catalogue', label: 'agent, default (whole catalogue, lazy)', env: {} },
+];
+async function benchCatalogueStartup(receiverUrl) {
+  const out = Object.fromEntries(CATALOGUE_VARIANTS.map((v) => [v.id, []]));
+  log(`\n== catalogue startup: ${CFG.startupRuns} interleaved runs x ${CATALOGUE_VARIANTS.length} variants of bench/apps/hello-app.js`);
+  for (let run = 0; run < CFG.startupRuns; run++) {
+    const line = [];
+    for (const v of roundOrder(CATALOGUE_VARIANTS, run)) {
+      const app = await spawnListening({
+        script: path.join(__dirname, 'apps', 'hello-app.js'),
+        nodeArgs: ['-r', agentRegister],
+        env: { TRACING_EXPORTER: 'otlp', TRACING_ENDPOINT: receiverUrl, TRACING_SERVICE_NAME: 'bench', ...v.env },
+        timeoutMs: 30_000,
+      });
+      await stop(app.child, 0);
+      out[v.id].push({ ms: app.ms, rss: Number(app.fields[1]), failure: agentStartFailure(app.stderr()) });
+      line.push(`${v.id} ${app.ms.toFixed(0)}ms`);
+      await sleep(100);
+    }
+    log(`  run ${run + 1}/${CFG.startupRuns}: ${line.join('  ')}`);
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ load
 async function benchLoad(list, upstreamUrl) {
   const out = Object.fromEntries(
@@ -254,7 +288,7 @@ const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const signed = (x, fmt) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + fmt(x) : 'n/a');
 
-function analyse(list, startup, load, micro) {
+function analyse(list, startup, load, micro, catalogue) {
   const A = { variants: list.map((v) => ({ id: v.id, label: v.label })), failures: {} };
   const noteFailure = (id, f) => {
     if (f) A.failures[id] = f;
@@ -337,6 +371,21 @@ function analyse(list, startup, load, micro) {
       };
       noteFailure(v.id, runs.map((s) => s.failure).find(Boolean));
     }
+  }
+  if (catalogue) {
+    A.catalogue = {};
+    for (const v of CATALOGUE_VARIANTS) {
+      const runs = catalogue[v.id];
+      A.catalogue[v.id] = {
+        label: v.label,
+        ms: median(runs.map((s) => s.ms)),
+        min: Math.min(...runs.map((s) => s.ms)),
+        max: Math.max(...runs.map((s) => s.ms)),
+        rss: median(runs.map((s) => s.rss)) / MiB,
+      };
+      noteFailure(v.id, runs.map((s) => s.failure).find(Boolean));
+    }
+    A.catalogue.addedMs = A.catalogue.catalogue.ms - A.catalogue.three.ms;
   }
   if (micro) A.micro = micro;
   return A;
@@ -452,6 +501,21 @@ function tables(A) {
       }),
     });
   }
+  if (A.catalogue) {
+    T.push({
+      title: `Catalogue startup (bench/apps/hello-app.js, node:http only; spawn -> "LISTENING", median of ${CFG.startupRuns} interleaved runs)`,
+      cols: [
+        { title: 'variant', align: 'left' },
+        { title: 'startup ms', align: 'right' },
+        { title: 'min-max ms', align: 'right' },
+        { title: 'RSS MiB', align: 'right' },
+      ],
+      rows: CATALOGUE_VARIANTS.map((v) => {
+        const c = A.catalogue[v.id];
+        return [c.label, f0(c.ms), `${f0(c.min)}-${f0(c.max)}`, f1(c.rss)];
+      }),
+    });
+  }
   if (A.micro) {
     T.push({
       title: 'Micro-benchmarks (in-process, per operation, after warm-up)',
@@ -490,6 +554,9 @@ function targets(A) {
     add('TRACING_ENABLED=false: startup added over bare', A.startup.disabled.addedMs, `${signed(A.startup.disabled.addedMs, f0)} ms`, '<= 10 ms', (v) => v <= 10);
     add('agent 100%: startup added over bare', A.startup.agent.addedMs, `${signed(A.startup.agent.addedMs, f0)} ms`, '<= 150 ms', (v) => v <= 150, ['agent']);
     add('agent 100%: RSS at listening added over bare', A.startup.agent.addedRss, `${signed(A.startup.agent.addedRss, f1)} MiB`, '<= 15 MiB', (v) => v <= 15, ['agent']);
+  }
+  if (A.catalogue) {
+    add('whole catalogue (lazy) vs http,express,undici: startup of an app that loads none of it', A.catalogue.addedMs, `${signed(A.catalogue.addedMs, f0)} ms`, '<= 15 ms', (v) => v <= 15, ['three', 'catalogue']);
   }
   if (A.load) {
     // The export worker starts on the first timer turn after the app's main module, so RSS at
@@ -567,6 +634,8 @@ function renderMarkdown(A, T, targetRows, M, elapsedSec) {
     '  req/s is autocannon\'s `requests.average`; p50/p99 are autocannon\'s (1 ms resolution); "exact" percentiles',
     '  come from each response\'s hrtime duration (autocannon\'s `response` event) and give the sub-ms error-path figure.',
     `- Startup: spawn -> the app's \`LISTENING <port> <rss>\` line, ${CFG.startupRuns} interleaved runs per variant, median.`,
+    '- Catalogue startup: the same measure on `bench/apps/hello-app.js` (node:http only, loads no module of the catalogue),',
+    '  agent default (whole catalogue, each instrumentation loaded at its module\'s first load) vs TRACING_INSTRUMENTATIONS=http,express,undici.',
     '- Micro-benchmarks: `bench/micro.js` in a child process, `process.hrtime.bigint()`, warm-up first.',
     '- Reading the figures: the load is closed-loop (a fixed number of connections, as fast as answered), so p50 is',
     '  roughly connections / throughput and its "added p50" mostly reflects lost throughput, not a fixed',
@@ -615,16 +684,17 @@ async function main() {
   const M = machine();
   const perVariantLoad = CFG.idleMs / 1000 + CFG.warmupSec + CFG.usersSec + 2 * CFG.otherSec + OPEN_LOOP_ROUTES.length * CFG.openLoopSec + 1.5;
   const estimate =
-    (only.includes('load') ? CFG.rounds * 5 * perVariantLoad : 0) + (only.includes('startup') ? CFG.startupRuns * 5 * 0.6 : 0) + (only.includes('micro') ? (quick ? 3 : 12) : 0);
+    (only.includes('load') ? CFG.rounds * 5 * perVariantLoad : 0) + (only.includes('startup') ? CFG.startupRuns * 5 * 0.6 : 0) + (only.includes('catalogue') ? CFG.startupRuns * 2 * 0.5 : 0) + (only.includes('micro') ? (quick ? 3 : 12) : 0);
   log(`bench: ${M.cores} cores, node ${M.node}; parts: ${only.join(', ')}${quick ? ' (quick)' : ''}; about ${Math.ceil(estimate / 10) * 10} s`);
   log(`agent: ${path.relative(ROOT, agentRegister)}${snapshot ? ' (copy of build/ taken at start)' : ''}`);
 
-  const needApps = only.includes('startup') || only.includes('load');
+  const needApps = only.includes('startup') || only.includes('catalogue') || only.includes('load');
   let upstream;
   let list;
   let startup;
   let load;
   let micro;
+  let catalogue;
   if (needApps) {
     await startReceiver();
     list = variants({ receiverUrl: receiver.url, agentRegister });
@@ -634,6 +704,7 @@ async function main() {
   }
   try {
     if (only.includes('startup')) startup = await benchStartup(list);
+    if (only.includes('catalogue')) catalogue = await benchCatalogueStartup(receiver.url);
     if (only.includes('load')) {
       upstream = await spawnListening({ script: path.join(__dirname, 'apps', 'upstream-server.js') });
       load = await benchLoad(list, `http://127.0.0.1:${upstream.fields[0]}/inventory`);
@@ -649,7 +720,7 @@ async function main() {
 
   const elapsed = (Date.now() - started) / 1000;
   M.loadavgEnd = loadavgNow();
-  const A = analyse(list, startup, load, micro);
+  const A = analyse(list, startup, load, micro, catalogue);
   const T = tables(A);
   const targetRows = targets(A);
   log('');

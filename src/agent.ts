@@ -11,6 +11,8 @@ import { installExitHooks } from './sdk/exit-hooks';
 import { startTracing } from './sdk/tracing';
 import type { TracingPipeline } from './sdk/tracing';
 import { createInstrumentation, esmModuleNames } from './instrumentations/catalog';
+import { installLazyInstrumentations } from './instrumentations/lazy-loader';
+import { planInstrumentations } from './instrumentations/plan';
 import { registerEsmLoaderHook, shouldRegisterEsmHook } from './esm';
 import { installPatches } from './patches';
 
@@ -26,9 +28,9 @@ export function getRunningAgent(): RunningAgent | undefined {
   return running;
 }
 
-function loadInstrumentations(config: AgentConfig, logger: AgentLogger): Instrumentation[] {
+function loadInstrumentations(names: readonly string[], config: AgentConfig, logger: AgentLogger): Instrumentation[] {
   const loaded: Instrumentation[] = [];
-  for (const name of config.instrumentations) {
+  for (const name of names) {
     try {
       loaded.push(createInstrumentation(name, config));
     } catch (err) {
@@ -46,21 +48,33 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
   setSafeLogger(logger);
 
   const pipeline = startTracing(config, logger);
-  const instrumentations = loadInstrumentations(config, logger);
+  const plan = planInstrumentations(config.instrumentations);
+  const instrumentations = loadInstrumentations(plan.eager, config, logger);
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const unregisterInstrumentations = registerInstrumentations({ instrumentations, tracerProvider: pipeline.provider });
 
   const uninstallPatches = installPatches({ config, logger });
+  let esmHookInstalled = false;
   if (shouldRegisterEsmHook(config.esmHook)) {
-    const include = esmModuleNames(instrumentations);
+    const include = esmModuleNames(instrumentations, [...plan.lazy.values()].flat());
     if (safely('ESM loader hook', false, () => registerEsmLoaderHook(include))) {
+      esmHookInstalled = true;
       logger.debug(`ESM loader hook installed for ${include.join(', ')}`);
     }
   }
+  const lazy = safely('lazy instrumentations', undefined, () =>
+    installLazyInstrumentations({
+      targets: plan.lazy,
+      create: (name) => createInstrumentation(name, config),
+      tracerProvider: pipeline.provider,
+      logger,
+      esm: esmHookInstalled,
+    }),
+  );
   const uninstallExitHooks = pipeline.exportProcessor ? installExitHooks(pipeline.exportProcessor, config, logger) : () => {};
 
   logger.info(
-    `tracing service "${config.serviceName}" with ${config.instrumentations.join(', ')}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling`,
+    `tracing service "${config.serviceName}" with ${plan.eager.join(', ') || 'no instrumentation'}${plan.lazy.size > 0 ? ` (${[...plan.lazy.keys()].join(', ')} when their module loads)` : ''}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling`,
   );
 
   running = {
@@ -73,6 +87,7 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
         uninstallExitHooks();
         uninstallPatches();
         unregisterInstrumentations();
+        lazy?.uninstall();
         await pipeline.provider.shutdown();
       } catch (err) {
         reportInternalError('shutdown', err);

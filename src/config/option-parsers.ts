@@ -4,10 +4,16 @@
  */
 import { accessors } from 'env-var';
 import { EXPORTER_NAMES, type ExporterName } from './types';
-import type { ValueParser } from './option-types';
+import type { ResolveContext, ValueParser } from './option-types';
 import { describeItem, splitCommaList } from './value-parsers';
 import { knownInstrumentationNames } from './instrumentation-names';
 import { closestMatch } from './did-you-mean';
+import {
+  AGENT_DEFAULT_EXCLUDED,
+  EAGER_INSTRUMENTATIONS,
+  METRICS_ONLY_INSTRUMENTATIONS,
+  UPSTREAM_DEFAULT_EXCLUDED,
+} from '../instrumentations/targets';
 
 /** For names derived from package.json (the `@acme/checkout` -> `acme-checkout` form users know). */
 export const SERVICE_NAME_MAX_LENGTH = 128;
@@ -69,33 +75,124 @@ const INSTRUMENTATION_ALIASES: Readonly<Record<string, string>> = {
   https: 'http', // instrumentation-http patches both modules
 };
 
-/** Listed by auto-instrumentations-node but produce metrics, not spans. */
-const METRICS_ONLY_INSTRUMENTATIONS = ['host-metrics', 'runtime-node'];
+/**
+ * The default set: upstream register's (its whole catalogue but fs and host-metrics), without the
+ * metrics-only ones and router (targets.ts says why), http/express/undici first.
+ */
+export function defaultInstrumentations(): string[] {
+  const excluded = new Set([...UPSTREAM_DEFAULT_EXCLUDED, ...AGENT_DEFAULT_EXCLUDED, ...METRICS_ONLY_INSTRUMENTATIONS]);
+  const known = knownInstrumentationNames().filter((name) => !excluded.has(name));
+  const first = EAGER_INSTRUMENTATIONS.filter((name) => known.includes(name));
+  return [...first, ...known.filter((name) => !first.includes(name))];
+}
 
-export const parseInstrumentations: ValueParser<string[]> = (raw, variable, ctx) => {
-  const names = splitCommaList(raw);
+/**
+ * Validates names one by one: each bad one is one problem line. `instead` is what the caller does
+ * about a rejected name when it keeps going (undefined: the caller reports the outcome itself).
+ */
+function validInstrumentationNames(
+  names: readonly string[],
+  raw: string,
+  variable: string,
+  ctx: ResolveContext,
+  instead: string | undefined,
+  /** The whole list the names come from, so a message quotes the item when there are several. */
+  wholeList: readonly string[] = names,
+): string[] {
   const known = knownInstrumentationNames();
-  const selected: string[] = [];
-  const rejected: Array<{ name: string; whatIsWrong: string }> = [];
+  const valid: string[] = [];
   for (const name of names) {
     const canonical = INSTRUMENTATION_ALIASES[name] ?? name;
+    let whatIsWrong: string | undefined;
     if (METRICS_ONLY_INSTRUMENTATIONS.includes(canonical)) {
-      rejected.push({ name, whatIsWrong: `names a metrics-only instrumentation${describeItem(names, name)}, not a tracing one` });
+      whatIsWrong = `names a metrics-only instrumentation${describeItem(wholeList, name)}, not a tracing one`;
     } else if (!known.includes(canonical)) {
       const suggestion = closestMatch(canonical, known, 2);
       const expected = suggestion !== undefined ? `did you mean ${suggestion}?` : `expected one of ${known.filter((n) => !METRICS_ONLY_INSTRUMENTATIONS.includes(n)).join(', ')}`;
-      rejected.push({ name, whatIsWrong: `names an unknown instrumentation${describeItem(names, name)} (${expected})` });
-    } else if (!selected.includes(canonical)) {
-      selected.push(canonical);
+      whatIsWrong = `names an unknown instrumentation${describeItem(wholeList, name)} (${expected})`;
     }
+    if (whatIsWrong !== undefined) ctx.report({ variable, shownValue: raw, whatIsWrong, instead });
+    else if (!valid.includes(canonical)) valid.push(canonical);
   }
-  for (const { whatIsWrong } of rejected) {
-    ctx.report({ variable, shownValue: raw, whatIsWrong, instead: selected.length > 0 ? 'ignoring it' : undefined });
-  }
-  if (names.length === 0) {
-    ctx.report({ variable, shownValue: raw, whatIsWrong: 'names no instrumentation' });
-  }
+  return valid;
+}
+
+/** A plain list: exactly these instrumentations (bad names are skipped; none valid means the default). */
+function replaceDefaults(names: string[], raw: string, variable: string, ctx: ResolveContext) {
+  const anyValid = names.some((name) => {
+    const canonical = INSTRUMENTATION_ALIASES[name] ?? name;
+    return knownInstrumentationNames().includes(canonical) && !METRICS_ONLY_INSTRUMENTATIONS.includes(canonical);
+  });
+  const selected = validInstrumentationNames(names, raw, variable, ctx, anyValid ? 'ignoring it' : undefined);
   return selected.length > 0 ? { value: selected } : undefined;
+}
+
+/**
+ * `+name` adds to the default set, `-name` removes from it, applied left to right, so `+fs,-pg`
+ * needs no restating of the defaults. A plain name among edits is read as `+name`, with one line.
+ */
+function editDefaults(items: string[], raw: string, variable: string, ctx: ResolveContext) {
+  if (items.some((item) => !/^[+-]/.test(item))) {
+    ctx.report({
+      variable,
+      shownValue: raw,
+      whatIsWrong: 'mixes +name/-name edits of the defaults with plain names',
+      instead: 'reading each plain name as +name',
+    });
+  }
+  const selected = defaultInstrumentations();
+  for (const item of items) {
+    const remove = item.startsWith('-');
+    const name = item.replace(/^[+-]\s*/, '');
+    const [canonical] = validInstrumentationNames([name], raw, variable, ctx, 'ignoring it', items);
+    if (canonical === undefined) continue;
+    const index = selected.indexOf(canonical);
+    if (remove && index >= 0) selected.splice(index, 1);
+    if (!remove && index < 0) selected.push(canonical);
+  }
+  return { value: selected };
+}
+
+/**
+ * TRACING_INSTRUMENTATIONS: a plain list replaces the defaults; a list whose items all start with
+ * + or - edits them.
+ */
+export const parseInstrumentations: ValueParser<string[]> = (raw, variable, ctx) => {
+  const items = splitCommaList(raw);
+  if (items.length === 0) {
+    ctx.report({ variable, shownValue: raw, whatIsWrong: 'names no instrumentation' });
+    return undefined;
+  }
+  return items.some((item) => /^[+-]/.test(item)) ? editDefaults(items, raw, variable, ctx) : replaceDefaults(items, raw, variable, ctx);
+};
+
+/**
+ * Upstream's OTEL_NODE_DISABLED_INSTRUMENTATIONS names, validated under that variable's own name.
+ * Upstream applies it after OTEL_NODE_ENABLED_INSTRUMENTATIONS, or to the defaults when that is unset
+ * (auto-instrumentations-node/build/src/utils.js, `shouldDisableInstrumentation`: "Priority 2").
+ */
+function otelDisabledNames(ctx: ResolveContext): string[] {
+  const raw = ctx.read(OTEL_NODE_DISABLED);
+  return raw === undefined ? [] : validInstrumentationNames(splitCommaList(raw), raw, OTEL_NODE_DISABLED, ctx, 'ignoring it');
+}
+
+const OTEL_NODE_DISABLED = 'OTEL_NODE_DISABLED_INSTRUMENTATIONS';
+
+/**
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS, as upstream's register reads it: exactly these (default-off ones
+ * such as fs included), minus OTEL_NODE_DISABLED_INSTRUMENTATIONS. Names with no valid entry enable
+ * nothing, as upstream (`isEnabledEnvSet && !enabledInstrumentationsFromEnv.includes(name)`).
+ */
+export const parseOtelEnabledInstrumentations: ValueParser<string[]> = (raw, variable, ctx) => {
+  const enabled = validInstrumentationNames(splitCommaList(raw), raw, variable, ctx, 'ignoring it');
+  const disabled = otelDisabledNames(ctx);
+  return { value: enabled.filter((name) => !disabled.includes(name)) };
+};
+
+/** OTEL_NODE_DISABLED_INSTRUMENTATIONS alone: the defaults minus these. */
+export const parseOtelDisabledInstrumentations: ValueParser<string[]> = (_raw, _variable, ctx) => {
+  const disabled = otelDisabledNames(ctx);
+  return { value: defaultInstrumentations().filter((name) => !disabled.includes(name)) };
 };
 
 /**

@@ -25,7 +25,10 @@ import {
   whyNotWritable,
 } from './value-parsers';
 import {
+  defaultInstrumentations,
   parseInstrumentations,
+  parseOtelDisabledInstrumentations,
+  parseOtelEnabledInstrumentations,
   parsePiiKeys,
   parsePiiPatterns,
   parseServiceName,
@@ -446,11 +449,20 @@ export const CONFIG_OPTIONS = [
   option({
     key: 'instrumentations',
     envVar: 'TRACING_INSTRUMENTATIONS',
-    otelFallbacks: [],
+    otelFallbacks: [
+      {
+        envVar: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
+        note: "exactly these, fs included, minus OTEL_NODE_DISABLED_INSTRUMENTATIONS, as upstream's register",
+        parse: parseOtelEnabledInstrumentations,
+      },
+      { envVar: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', note: 'the defaults minus these', parse: parseOtelDisabledInstrumentations },
+    ],
     type: 'list',
-    default: ['http', 'express', 'undici'],
+    default: defaultInstrumentations(),
+    defaultDoc:
+      "upstream register's set: every @opentelemetry/instrumentation-* of auto-instrumentations-node@0.80.0 except fs and router (and the metrics-only host-metrics, runtime-node)",
     parse: parseInstrumentations,
-    doc: 'Instrumentations to load, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http). Without http, requests get no server span: no trace_id in error bodies (warned at start).',
+    doc: 'Instrumentations, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http): a plain list replaces the defaults (`http,pg`), a list of +name/-name edits them (`+fs,-dns,-net`). Each loads when the module it patches is first required or imported. Without http, requests get no server span: no trace_id in error bodies (warned at start).',
   }),
   option({
     key: 'esmHook',

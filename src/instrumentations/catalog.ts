@@ -1,9 +1,10 @@
 /**
  * Which instrumentations the agent can load, by short name, and how to construct each one.
  *
- * Approach: the three defaults (http, express, undici) are required directly from their packages.
- * Any other name is looked up as `@opentelemetry/instrumentation-<name>`, a dependency of
- * @opentelemetry/auto-instrumentations-node, and only that one package is required. We never require
+ * Approach: http, express and undici (loaded at start, with the agent's own hooks) are required
+ * directly from their packages. Any other name is looked up as `@opentelemetry/instrumentation-<name>`,
+ * a dependency of @opentelemetry/auto-instrumentations-node, and only that one package is required,
+ * when lazy-loader.ts sees the first load of a module it patches. We never require
  * auto-instrumentations-node itself: it constructs its whole catalogue (~480 modules, ~400 ms) even
  * when one instrumentation is wanted. The config layer has already validated the names.
  */
@@ -42,6 +43,15 @@ function pathOf(url: string | undefined): string {
   const query = url.indexOf('?');
   return query < 0 ? url : url.slice(0, query);
 }
+
+/**
+ * The logger instrumentations do two things: put trace_id/span_id/trace_flags into each record
+ * (log correlation, which we want) and send each record to the global OpenTelemetry LoggerProvider
+ * ("log sending"). The agent exports traces only, so that provider is a no-op and sending would be
+ * pure cost (winston's even loads @opentelemetry/winston-transport and adds a transport).
+ * `disableLogSending` is each one's documented option (instrumentation-pino/-winston/-bunyan types.ts).
+ */
+const LOG_CORRELATION_ONLY = new Set(['pino', 'winston', 'bunyan']);
 
 type CatalogConfig = Pick<
   AgentConfig,
@@ -89,22 +99,27 @@ export function createInstrumentation(shortName: string, config: CatalogConfig):
     default: {
       const packageName = `@opentelemetry/instrumentation-${shortName}`;
       const InstrumentationClass = findInstrumentationClass(requireFromCatalogue(packageName), packageName);
-      return new InstrumentationClass();
+      return new InstrumentationClass(LOG_CORRELATION_ONLY.has(shortName) ? { disableLogSending: true } : undefined);
     }
   }
 }
 
 const BUILTIN_MODULES = new Set(require('module').builtinModules as string[]);
 
-/** The module specifiers an ESM app may import that these instrumentations patch (import-in-the-middle's include list). */
-export function esmModuleNames(instrumentations: Instrumentation[]): string[] {
+/**
+ * The module specifiers an ESM app may import that these instrumentations patch (import-in-the-middle's
+ * include list), plus `moreModules`: the targets of instrumentations not loaded yet (lazy-loader.ts).
+ */
+export function esmModuleNames(instrumentations: Instrumentation[], moreModules: readonly string[] = []): string[] {
   const names = new Set<string>();
+  const add = (name: string) => {
+    names.add(name);
+    if (BUILTIN_MODULES.has(name)) names.add(`node:${name}`);
+  };
   for (const instrumentation of instrumentations) {
     const definitions = (instrumentation as { getModuleDefinitions?: () => { name: string }[] }).getModuleDefinitions?.() ?? [];
-    for (const { name } of definitions) {
-      names.add(name);
-      if (BUILTIN_MODULES.has(name)) names.add(`node:${name}`);
-    }
+    for (const { name } of definitions) add(name);
   }
+  moreModules.forEach(add);
   return [...names];
 }

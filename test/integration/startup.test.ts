@@ -141,4 +141,42 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
       await receiver.close();
     }
   });
+
+  it('by default loads the whole catalogue lazily: only http, express, undici at start, dns at its first require, patched from that require on', async () => {
+    const receiver = await startOtlpGrpcReceiver();
+    try {
+      const result = await runApp(fixture('dns-app.js'), { env: { TRACING_ENDPOINT: receiver.url, TRACING_SERVICE_NAME: 'dns-app' } });
+      expect(result.code, result.stderr).to.equal(0);
+      // pg, ioredis, pino, mongodb, ... are enabled by default, but the app never loads them
+      expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-dns', 'instrumentation-express', 'instrumentation-http', 'instrumentation-undici']);
+      // the dns.lookup the app called on the exports of its very first require('dns') made a span
+      const spans = await receiver.waitForSpans((all) => all.some((s) => s.scope.name === '@opentelemetry/instrumentation-dns'));
+      expect(spans.find((s) => s.scope.name === '@opentelemetry/instrumentation-dns')!.name).to.match(/lookup/);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('-name removes a default instrumentation without restating the rest; a bad name is one stderr line', async () => {
+    const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', TRACING_INSTRUMENTATIONS: '-dns,-nosuchlib' } });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-express', 'instrumentation-http', 'instrumentation-undici']);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines, result.stderr).to.have.length(1);
+    expect(lines[0]).to.match(/^otel-agent: TRACING_INSTRUMENTATIONS="-dns,-nosuchlib" names an unknown instrumentation "nosuchlib"/);
+  });
+
+  it('OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,dns (upstream\'s variable) loads exactly those', async () => {
+    const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,dns' } });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.equal('');
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-dns', 'instrumentation-http']);
+  });
+
+  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=dns (upstream\'s variable) keeps dns unloaded', async () => {
+    const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'dns' } });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.equal('');
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-express', 'instrumentation-http', 'instrumentation-undici']);
+  });
 });

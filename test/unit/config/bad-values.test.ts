@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { expect } from 'chai';
 import type { AgentConfig, ConfigKey } from '../../../src/config';
+import { defaultInstrumentations } from '../../../src/config/option-parsers';
 import { APP_PACKAGE, createTempApp, loadWith, type TempApp } from './fixtures';
 
 interface BadValueCase {
@@ -62,8 +63,13 @@ const CASES: BadValueCase[] = [
   { env: { TRACING_JAEGER_AGENT_PORT: '0' }, key: 'jaegerAgentPort', expected: 6832 },
   { env: { TRACING_JAEGER_AGENT_PORT: '70000' }, key: 'jaegerAgentPort', expected: 6832 },
   { env: { TRACING_JAEGER_AGENT_HOST: 'bad host' }, key: 'jaegerAgentHost', expected: 'localhost' },
-  { env: { TRACING_INSTRUMENTATIONS: 'foo' }, key: 'instrumentations', expected: ['http', 'express', 'undici'] },
-  { env: { TRACING_INSTRUMENTATIONS: 'runtime-node' }, key: 'instrumentations', expected: ['http', 'express', 'undici'], shows: ['runtime-node', 'metrics'] },
+  { env: { TRACING_INSTRUMENTATIONS: 'foo' }, key: 'instrumentations', expected: defaultInstrumentations() },
+  { env: { TRACING_INSTRUMENTATIONS: 'runtime-node' }, key: 'instrumentations', expected: defaultInstrumentations(), shows: ['runtime-node', 'metrics'] },
+  { env: { TRACING_INSTRUMENTATIONS: '+fs,-pg,+nosuchlib' }, key: 'instrumentations', expected: [...defaultInstrumentations().filter((n) => n !== 'pg'), 'fs'], shows: ['nosuchlib', 'ignoring it'] },
+  { env: { TRACING_INSTRUMENTATIONS: '+fs,pg' }, key: 'instrumentations', expected: [...defaultInstrumentations(), 'fs'], shows: ['mixes', 'as +name'] },
+  { env: { TRACING_INSTRUMENTATIONS: '-host-metrics' }, key: 'instrumentations', expected: defaultInstrumentations(), shows: ['host-metrics', 'metrics'] },
+  { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pgg' }, key: 'instrumentations', expected: ['http'], shows: ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'pgg', 'did you mean pg?'] },
+  { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'nett' }, key: 'instrumentations', expected: defaultInstrumentations(), shows: ['OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'nett', 'did you mean net?'] },
   { env: { TRACING_INSTRUMENTATIONS: 'http,pg,expres' }, key: 'instrumentations', expected: ['http', 'pg'], shows: ['did you mean express?'] },
   { env: { TRACING_ENABLED: 'maybe' }, key: 'enabled', expected: true },
   { env: { TRACING_PII_MASKING: 'maybe' }, key: 'piiMasking', expected: true },

@@ -17,13 +17,16 @@ describe('config: values, fallbacks and precedence', () => {
     it('an empty environment gives the documented defaults and no problems', () => {
       const { config, sources, problems } = load({});
       expect(problems).to.deep.equal([]);
+      // upstream register's default set (test/unit/instrumentations/targets.test.ts compares it with upstream's own)
+      expect(config.instrumentations.slice(0, 3)).to.deep.equal(['http', 'express', 'undici']);
+      expect(config.instrumentations).to.include.members(['pg', 'ioredis', 'redis', 'mysql2', 'mongodb', 'kafkajs', 'graphql', 'grpc', 'aws-sdk', 'pino', 'winston', 'bunyan', 'dns', 'net']);
+      for (const off of ['fs', 'router', 'host-metrics', 'runtime-node']) expect(config.instrumentations).not.to.include(off);
       expect(config).to.deep.include({
         enabled: true,
         exporters: ['otlp'],
         endpoint: undefined,
         headers: {},
         sampleRate: 1,
-        instrumentations: ['http', 'express', 'undici'],
         maxQueueSize: 2048,
         batchSize: 512,
         scheduleDelayMs: 5000,
@@ -365,6 +368,27 @@ describe('config: values, fallbacks and precedence', () => {
       const { config, problems } = load({ TRACING_INSTRUMENTATIONS: ' HTTP , fetch, pg, https,undici ' });
       expect(problems).to.deep.equal([]);
       expect(config.instrumentations).to.deep.equal(['http', 'undici', 'pg']);
+    });
+
+    it('edits the defaults with +name/-name, left to right, without restating them', () => {
+      const defaults = load({}).config.instrumentations;
+      const { config, problems, sources } = load({ TRACING_INSTRUMENTATIONS: '+fs, -pg,-dns,+pg, -net' });
+      expect(problems).to.deep.equal([]);
+      expect(sources.instrumentations).to.equal('TRACING_INSTRUMENTATIONS');
+      expect(config.instrumentations).to.deep.equal([...defaults.filter((name) => name !== 'dns' && name !== 'net' && name !== 'pg'), 'fs', 'pg']);
+      expect(load({ TRACING_INSTRUMENTATIONS: '+router,+fetch' }).config.instrumentations).to.deep.equal([...defaults, 'router']);
+    });
+
+    it('OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS: enabled replaces the defaults (fs allowed), disabled is applied after; TRACING_INSTRUMENTATIONS wins', () => {
+      const defaults = load({}).config.instrumentations;
+      expect(load({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fs,pg' }).config.instrumentations).to.deep.equal(['http', 'fs', 'pg']);
+      expect(load({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'net,dns' }).config.instrumentations).to.deep.equal(defaults.filter((n) => n !== 'net' && n !== 'dns'));
+      const both = load({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,net', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'net' });
+      expect(both.config.instrumentations).to.deep.equal(['http', 'pg']);
+      expect(both.sources.instrumentations).to.equal('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+      const tracing = load({ TRACING_INSTRUMENTATIONS: 'http,dns', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'dns' });
+      expect(tracing.config.instrumentations).to.deep.equal(['http', 'dns']);
+      expect(tracing.problems).to.deep.equal([]);
     });
 
     it('reads PII patterns as a JSON array or one pattern, and keys as a lower-cased list', () => {
