@@ -460,9 +460,9 @@ export const CONFIG_OPTIONS = [
     type: 'list',
     default: defaultInstrumentations(),
     defaultDoc:
-      "upstream register's set: every @opentelemetry/instrumentation-* of auto-instrumentations-node@0.80.0 except fs and router (and the metrics-only host-metrics, runtime-node)",
+      "upstream register's set: every @opentelemetry/instrumentation-* of auto-instrumentations-node@0.80.0 except fs, router, dns and net (and the metrics-only host-metrics, runtime-node)",
     parse: parseInstrumentations,
-    doc: 'Instrumentations, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http): a plain list replaces the defaults (`http,pg`), a list of +name/-name edits them (`+fs,-dns,-net`). Each loads when the module it patches is first required or imported. Without http, requests get no server span: no trace_id in error bodies (warned at start).',
+    doc: 'Instrumentations, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http): a plain list replaces the defaults (`http,pg`), a list of +name/-name edits them (`+fs,+dns,-pg`). Each loads when the module it patches is first required or imported. Without http, requests get no server span: no trace_id in error bodies (warned at start).',
   }),
   option({
     key: 'esmHook',

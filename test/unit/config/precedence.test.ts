@@ -19,8 +19,8 @@ describe('config: values, fallbacks and precedence', () => {
       expect(problems).to.deep.equal([]);
       // upstream register's default set (test/unit/instrumentations/targets.test.ts compares it with upstream's own)
       expect(config.instrumentations.slice(0, 3)).to.deep.equal(['http', 'express', 'undici']);
-      expect(config.instrumentations).to.include.members(['pg', 'ioredis', 'redis', 'mysql2', 'mongodb', 'kafkajs', 'graphql', 'grpc', 'aws-sdk', 'pino', 'winston', 'bunyan', 'dns', 'net']);
-      for (const off of ['fs', 'router', 'host-metrics', 'runtime-node']) expect(config.instrumentations).not.to.include(off);
+      expect(config.instrumentations).to.include.members(['pg', 'ioredis', 'redis', 'mysql2', 'mongodb', 'kafkajs', 'graphql', 'grpc', 'aws-sdk', 'pino', 'winston', 'bunyan']);
+      for (const off of ['fs', 'router', 'dns', 'net', 'host-metrics', 'runtime-node']) expect(config.instrumentations).not.to.include(off);
       expect(config).to.deep.include({
         enabled: true,
         exporters: ['otlp'],
@@ -372,17 +372,17 @@ describe('config: values, fallbacks and precedence', () => {
 
     it('edits the defaults with +name/-name, left to right, without restating them', () => {
       const defaults = load({}).config.instrumentations;
-      const { config, problems, sources } = load({ TRACING_INSTRUMENTATIONS: '+fs, -pg,-dns,+pg, -net' });
+      const { config, problems, sources } = load({ TRACING_INSTRUMENTATIONS: '+fs, -pg,+dns,+pg, -ioredis' });
       expect(problems).to.deep.equal([]);
       expect(sources.instrumentations).to.equal('TRACING_INSTRUMENTATIONS');
-      expect(config.instrumentations).to.deep.equal([...defaults.filter((name) => name !== 'dns' && name !== 'net' && name !== 'pg'), 'fs', 'pg']);
+      expect(config.instrumentations).to.deep.equal([...defaults.filter((name) => name !== 'ioredis' && name !== 'pg'), 'fs', 'dns', 'pg']);
       expect(load({ TRACING_INSTRUMENTATIONS: '+router,+fetch' }).config.instrumentations).to.deep.equal([...defaults, 'router']);
     });
 
     it('OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS: enabled replaces the defaults (fs allowed), disabled is applied after; TRACING_INSTRUMENTATIONS wins', () => {
       const defaults = load({}).config.instrumentations;
       expect(load({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fs,pg' }).config.instrumentations).to.deep.equal(['http', 'fs', 'pg']);
-      expect(load({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'net,dns' }).config.instrumentations).to.deep.equal(defaults.filter((n) => n !== 'net' && n !== 'dns'));
+      expect(load({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,redis' }).config.instrumentations).to.deep.equal(defaults.filter((n) => n !== 'pg' && n !== 'redis'));
       const both = load({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,net', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'net' });
       expect(both.config.instrumentations).to.deep.equal(['http', 'pg']);
       expect(both.sources.instrumentations).to.equal('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
