@@ -14,6 +14,7 @@
  *
  * Multiple tracestate fields are joined with "," before validation, as upstream joins them
  * (W3CTraceContextPropagator.js extract) and RFC 7230 section 3.2.2 prescribes.
+ * https://github.com/open-telemetry/opentelemetry-js/blob/main/packages/opentelemetry-core/src/trace/W3CTraceContextPropagator.ts
  */
 import { trace } from '@opentelemetry/api';
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';

@@ -22,6 +22,9 @@
  * asks this function first and hands upstream only headers that are valid as a whole; upstream still
  * parses, keeps and serializes those. The key and value grammar is the same as upstream's validators
  * (core build/src/internal/validators.js); test/unit/sdk/w3c-tracestate.test.ts compares both.
+ * https://github.com/open-telemetry/opentelemetry-js/blob/main/packages/opentelemetry-core/src/trace/TraceState.ts
+ * https://github.com/open-telemetry/opentelemetry-js/blob/main/packages/opentelemetry-core/src/internal/validators.ts
+ * https://github.com/w3c/trace-context/blob/main/test/test.py (test_tracestate_* cases)
  */
 export const MAX_TRACESTATE_MEMBERS = 32;
 
