@@ -2,7 +2,7 @@
 'use strict';
 // `npm run demo`: two express services traced by the agent with no tracing code in them — `shop`
 // calling `inventory` (and `payments`, a peer without the agent) — under a few hundred requests,
-// a handful failing. Then `otel-agent report` reads the JSON lines the agent wrote: latency per
+// a handful failing. Then `otel-agent report` reads the OTLP/JSON files the agent wrote: latency per
 // route, the errors (masked), the service graph and the slowest traces, plus an HTML page.
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');

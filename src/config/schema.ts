@@ -218,7 +218,7 @@ export const CONFIG_OPTIONS = [
     defaultDoc: '`otlp`; `otlp-http` when only OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set (upstream\'s default protocol)',
     derivedDefault: otelOnlyDefaultExporter,
     parse: parseTracingExporters,
-    doc: `Where spans go, comma-separated: ${EXPORTER_NAMES.join(', ')} (otlp is gRPC, otlp-http is HTTP/protobuf).`,
+    doc: `Where spans go, comma-separated: ${EXPORTER_NAMES.join(', ')} (otlp is gRPC, otlp-http is HTTP/protobuf; console prints a JSON line per span, file writes OTLP/JSON).`,
   }),
   option({
     key: 'endpoint',
@@ -340,7 +340,7 @@ export const CONFIG_OPTIONS = [
       return { value: file, source: 'default' };
     },
     parse: parseWritableFilePath,
-    doc: 'JSON-lines output of the file exporter (relative to the working directory; not created until spans are written).',
+    doc: 'Output of the file exporter: OTLP/JSON, one ExportTraceServiceRequest per line, as the Collector\'s file exporter writes (relative to the working directory; not created until spans are written).',
   }),
   option({
     key: 'sampleRate',

@@ -1,7 +1,8 @@
 /**
  * `buildReport(files, options)`: the whole report in a few streaming passes, never holding a file
- * or its spans. Re-reads are cheap: they peek at each line's trace id and parse only the few
- * lines they keep.
+ * or its spans. Re-reads are cheap: they peek at each line's trace ids and parse only the few
+ * lines they keep. A line is one span (the old per-span format) or one OTLP/JSON batch of many
+ * (read-spans.ts tells them apart); every pass works span by span either way.
  *
  *   0. (only with --since) find the newest span end, which the window counts back from.
  *   1. Parse every line: latency series, service graph, counts, the N slowest root spans, and the
@@ -20,7 +21,7 @@ import { ATTR_KEPT_BY } from '../sdk/kept-by';
 import type { ErrorTrace, OperationLatency, Report, ReportFilters, ReportSpan, TraceTree } from './model';
 import { inWindow, spanMatches } from './filters';
 import { DurationSeries, summarizeLatency } from './percentiles';
-import { compareNanos, forEachLine, parseSpanLine, peekEndTimeMs, peekTraceId } from './read-spans';
+import { compareNanos, forEachLine, forEachSpanOfLine, isExporterSpanLine, lineMentionsTrace, peekEndTimeMs } from './read-spans';
 import { ServiceGraphBuilder } from './service-graph';
 import { firstExceptionOf, isErrorSpan, operationOf, peerOf, serviceOf, statusCodeOf, toReportSpan } from './span-facts';
 import { buildTraceTree } from './trace-tree';
@@ -108,9 +109,7 @@ export async function buildReport(files: readonly string[], options: ReportOptio
   for (const file of files) {
     await read(file, (line) => {
       input.lines++;
-      const span = parseSpanLine(line);
-      if (span === undefined) input.badLines++;
-      else onSpan(span);
+      if (!forEachSpanOfLine(line, onSpan)) input.badLines++;
     });
   }
 
@@ -123,18 +122,17 @@ export async function buildReport(files: readonly string[], options: ReportOptio
   if (collected.size > 0 || errorTraceIds.size > 0) {
     for (const file of files) {
       await forEachLine(file, (line) => {
-        const traceId = peekTraceId(line);
-        if (traceId === undefined) return;
-        const spans = collected.get(traceId);
-        const mayBeErrorRoot = errorTraceIds.has(traceId) && line.includes(ROOT_MARKER);
-        if (spans === undefined && !mayBeErrorRoot) return;
-        const span = parseSpanLine(line);
-        if (span === undefined) return;
-        spans?.push(toReportSpan(span));
-        if (mayBeErrorRoot && span.parentSpanId === '') {
-          errorTraceIds.delete(traceId);
-          ranking.offer(traceId, traceHead(span, spanMatches(span, filters, newestEndMs)));
-        }
+        // A per-span line of an error trace is parsed only if it is a root; an OTLP line has no such
+        // marker (a root simply has no parentSpanId), so it is parsed when it mentions such a trace.
+        const rootsWanted = !isExporterSpanLine(line) || line.includes(ROOT_MARKER);
+        if (!lineMentionsTrace(line, (traceId) => collected.has(traceId) || (rootsWanted && errorTraceIds.has(traceId)))) return;
+        forEachSpanOfLine(line, (span) => {
+          collected.get(span.traceId)?.push(toReportSpan(span));
+          if (span.parentSpanId === '' && errorTraceIds.has(span.traceId)) {
+            errorTraceIds.delete(span.traceId);
+            ranking.offer(span.traceId, traceHead(span, spanMatches(span, filters, newestEndMs)));
+          }
+        });
       });
     }
   }
@@ -145,13 +143,14 @@ export async function buildReport(files: readonly string[], options: ReportOptio
     const earliest = new Map<string, TraceHead>();
     for (const file of files) {
       await forEachLine(file, (line) => {
-        const traceId = peekTraceId(line);
-        if (traceId === undefined || !errorTraceIds.has(traceId)) return;
-        const span = parseSpanLine(line);
-        const known = earliest.get(traceId);
-        if (span !== undefined && (known === undefined || compareNanos(span.startTimeUnixNano, known.startTimeUnixNano) < 0)) {
-          earliest.set(traceId, traceHead(span, spanMatches(span, filters, newestEndMs)));
-        }
+        if (!lineMentionsTrace(line, (traceId) => errorTraceIds.has(traceId))) return;
+        forEachSpanOfLine(line, (span) => {
+          if (!errorTraceIds.has(span.traceId)) return;
+          const known = earliest.get(span.traceId);
+          if (known === undefined || compareNanos(span.startTimeUnixNano, known.startTimeUnixNano) < 0) {
+            earliest.set(span.traceId, traceHead(span, spanMatches(span, filters, newestEndMs)));
+          }
+        });
       });
     }
     for (const [traceId, head] of earliest) ranking.offer(traceId, head);
@@ -163,11 +162,8 @@ export async function buildReport(files: readonly string[], options: ReportOptio
   if (missing.size > 0) {
     for (const file of files) {
       await forEachLine(file, (line) => {
-        const traceId = peekTraceId(line);
-        const spans = traceId === undefined ? undefined : missing.get(traceId);
-        if (spans === undefined) return;
-        const span = parseSpanLine(line);
-        if (span !== undefined) spans.push(toReportSpan(span));
+        if (!lineMentionsTrace(line, (traceId) => missing.has(traceId))) return;
+        forEachSpanOfLine(line, (span) => missing.get(span.traceId)?.push(toReportSpan(span)));
       });
     }
     for (const [traceId, spans] of missing) collected.set(traceId, spans);
@@ -196,7 +192,7 @@ export async function buildReport(files: readonly string[], options: ReportOptio
   return report;
 }
 
-/** Every root line has this (values inside attributes are escaped, so they cannot fake it). */
+/** Every per-span root line has this (values inside attributes are escaped, so they cannot fake it). */
 const ROOT_MARKER = '"parentSpanId":""';
 
 function recordLatency(operations: Map<string, OperationStats>, service: string, operation: string, durationMs: number, error: boolean): void {

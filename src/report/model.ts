@@ -1,8 +1,9 @@
 /**
- * What `otel-agent report` computes from the file exporter's JSON lines, independent of how it is
+ * What `otel-agent report` computes from span files (OTLP/JSON or per-span JSON lines), independent of how it is
  * shown: the text and JSON renderers and the HTML page all take a `Report`.
  *
- * Input lines are `JsonSpan`s (src/sdk/json-lines-exporter.ts). Times stay as decimal strings of
+ * Spans are read as `JsonSpan`s (src/sdk/json-lines-exporter.ts), from OTLP/JSON or per-span lines
+ * (src/report/read-spans.ts). Times stay as decimal strings of
  * Unix nanoseconds, as in the file, so nothing loses precision; durations are milliseconds.
  */
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'fs';
 import { gzipSync } from 'zlib';
 import type { AgentConfig, ExporterName } from '../config/types';
 import { JsonLinesExporter } from './json-lines-exporter';
+import { OtlpJsonFileExporter } from './otlp-json-file-exporter';
 
 export const DEFAULT_OTLP_GRPC_ENDPOINT = 'http://localhost:4317';
 export const DEFAULT_OTLP_HTTP_ENDPOINT = 'http://localhost:4318/v1/traces';
@@ -264,7 +265,7 @@ const EXPORTER_FACTORIES: Record<Exclude<ExporterName, 'none'>, (config: AgentCo
   'otlp-http': createOtlpHttpExporter,
   jaeger: createJaegerExporter,
   console: () => ({ name: 'console', destination: 'stdout', exporter: new JsonLinesExporter(1) }),
-  file: (config) => ({ name: 'file', destination: config.filePath, exporter: new JsonLinesExporter(config.filePath) }),
+  file: (config) => ({ name: 'file', destination: config.filePath, exporter: new OtlpJsonFileExporter(config.filePath) }),
 };
 
 export function createExporters(config: AgentConfig, onError: (name: ExporterName, err: unknown) => void): NamedExporter[] {

@@ -1,5 +1,7 @@
 /**
- * The `file` and `console` exporters: one self-contained JSON object per span per line.
+ * The `console` exporter: one self-contained JSON object per span per line, for humans and for tests
+ * that read stdout. (The `file` exporter writes OTLP/JSON: otlp-json-file-exporter.ts. This per-span
+ * shape is what it wrote before; `otel-agent report` still reads it, see src/report/read-spans.ts.)
  *
  * Each line carries the resource, so a line can be read on its own (grep, jq, `otel-agent report`).
  * Lines are written synchronously per batch: a crash loses at most the batch in flight, and the

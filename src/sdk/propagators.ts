@@ -4,11 +4,14 @@
  */
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { PropagatorName } from '../config/option-parsers';
+import { TraceOriginPropagator } from './trace-origin';
+import { TraceContextLevel2Propagator } from './w3c-trace-context-propagator';
 
 type Factory = () => TextMapPropagator;
 
 const FACTORIES: Record<Exclude<PropagatorName, 'none'>, Factory> = {
-  tracecontext: () => new (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).W3CTraceContextPropagator(),
+  // Upstream's, with Level 2's whole-header tracestate validation and random flag around it.
+  tracecontext: () => new TraceContextLevel2Propagator(new (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).W3CTraceContextPropagator()),
   baggage: () => new (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).W3CBaggagePropagator(),
   b3: () => {
     const { B3Propagator, B3InjectEncoding } = require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');
@@ -23,9 +26,13 @@ const FACTORIES: Record<Exclude<PropagatorName, 'none'>, Factory> = {
   ottrace: () => new (require('@opentelemetry/propagator-ot-trace') as typeof import('@opentelemetry/propagator-ot-trace')).OTTracePropagator(),
 };
 
-/** The propagator the names ask for; `none` gives one that carries nothing, as the specification says. */
+/**
+ * The propagator the names ask for; `none` gives one that carries nothing, as the specification says.
+ * TraceOriginPropagator records which trace an extraction joined, whichever format carried it
+ * (trace-origin.ts: the W3C random flag is set only on traces this process starts).
+ */
 export function createPropagator(names: readonly PropagatorName[]): TextMapPropagator {
   const { CompositePropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const propagators = names.filter((name): name is Exclude<PropagatorName, 'none'> => name !== 'none').map((name) => FACTORIES[name]());
-  return new CompositePropagator({ propagators });
+  return new TraceOriginPropagator(new CompositePropagator({ propagators }));
 }

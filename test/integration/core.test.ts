@@ -123,7 +123,8 @@ describe('agent core (integration)', function () {
     // each outgoing request carried its own client span's context
     for (const via of ['undici', 'fetch', 'http']) {
       const traceparent = received[via].traceparent as string;
-      expect(traceparent, via).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      // 03: sampled, and (Trace Context Level 2) a random trace id: this process started the trace.
+      expect(traceparent, via).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
       const [, traceId, spanId] = traceparent.split('-');
       const span = clientSpans.find((s) => s.spanId === spanId);
       expect(span, `${via} client span ${spanId}`).to.exist;

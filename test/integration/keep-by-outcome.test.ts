@@ -123,7 +123,7 @@ describe('keeping errors and slow requests at any sample rate (integration)', fu
     });
   }
 
-  it('the CLIENT call of a kept trace carries the head decision (traceparent flags 00) downstream', async () => {
+  it('the CLIENT call of a kept trace carries the head decision (traceparent flags 02: not sampled, random id) downstream', async () => {
     // The downstream peer records what it received.
     let received = '';
     const peer = http.createServer((req, res) => {
@@ -135,7 +135,7 @@ describe('keeping errors and slow requests at any sample rate (integration)', fu
       const port = await start({ TRACING_SAMPLE_RATE: '0', DOWNSTREAM_URL: `http://127.0.0.1:${(peer.address() as AddressInfo).port}` });
       const answer = await ask(port, '/next-err');
       expect(answer.status).to.equal(500);
-      expect(received).to.match(new RegExp(`^00-${answer.traceId}-[0-9a-f]{16}-00$`));
+      expect(received).to.match(new RegExp(`^00-${answer.traceId}-[0-9a-f]{16}-02$`));
     } finally {
       peer.close();
     }

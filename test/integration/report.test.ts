@@ -11,6 +11,7 @@ import { startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { REPO_ROOT, fixture } from '../helpers/paths';
 import type { Report } from '../../src/report/model';
+import { decodeOtlpJson } from '../helpers/receivers/otlp-decode';
 
 const CLI = path.join(REPO_ROOT, 'build', 'src', 'cli', 'main.js');
 const RAW_EMAIL = 'alice@example.com';
@@ -57,8 +58,10 @@ describe('otel-agent report on two real services', function () {
       // SIGTERM: the agent flushes the last batch on the way out.
       for (const app of apps.reverse()) await app.stop('SIGTERM');
     }
-    const backendSpans = fs.readFileSync(backendFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    failingTraceId = backendSpans.find((span) => span.attributes['http.route'] === '/pay').traceId;
+    // The file exporter writes OTLP/JSON, one ExportTraceServiceRequest per line: what any OTLP tool reads.
+    const backendSpans = fs.readFileSync(backendFile, 'utf8').trim().split('\n').flatMap((line) => decodeOtlpJson(line, 'otlp-http'));
+    expect(backendSpans.map((span) => span.resource['service.name'])).to.include('backend');
+    failingTraceId = backendSpans.find((span) => span.attributes['http.route'] === '/pay')!.traceId;
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
