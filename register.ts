@@ -34,7 +34,13 @@ function registerAgent(): void {
 try {
   registerAgent();
 } catch (err) {
-  process.stderr.write(
-    `otel-agent: failed to start (${err instanceof Error ? err.message : String(err)}); your application is not instrumented and runs normally\n`,
-  );
+  const line = `otel-agent: failed to start (${err instanceof Error ? err.message : String(err)}); your application is not instrumented and runs normally`;
+  let masked = line;
+  try {
+    // The error may quote a configured secret (an endpoint's password): mask it like every diagnostic line.
+    masked = (require('./src/logger') as typeof import('./src/logger')).maskDiagnosticLine(line);
+  } catch {
+    masked = 'otel-agent: failed to start; your application is not instrumented and runs normally';
+  }
+  process.stderr.write(`${masked}\n`);
 }
