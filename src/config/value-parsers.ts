@@ -232,43 +232,35 @@ export const parseReadableFile: ValueParser<string> = (raw, variable, ctx) => {
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 const MAX_CA_FILE_BYTES = 16 * 1024 * 1024;
 
+/** A readable PEM file whose content `contains` what it must hold; `noun` names it in problem lines. */
+function pemFile(contains: (text: string) => boolean, missing: string, noun: string): ValueParser<string> {
+  return (raw, variable, ctx) => {
+    const readable = parseReadableFile(raw, variable, ctx);
+    if (readable === undefined) return undefined;
+    let problem: string | undefined;
+    try {
+      if (fs.statSync(readable.value).size > MAX_CA_FILE_BYTES) problem = `is larger than 16 MiB, too large for ${noun}`;
+      else if (!contains(fs.readFileSync(readable.value, 'latin1'))) problem = `contains no ${missing}`;
+    } catch {
+      problem = 'is not a readable file';
+    }
+    if (problem === undefined) return readable;
+    ctx.report({ variable, shownValue: raw, whatIsWrong: problem });
+    return undefined;
+  };
+}
+
 /**
  * A readable file with at least one PEM certificate in it. Without the content check a wrong file
  * (an empty one, a key, a DER file) was accepted silently and every TLS export then failed with an
  * error that does not name TRACING_CA_FILE.
  */
-export const parsePemCertificateFile: ValueParser<string> = (raw, variable, ctx) => {
-  const readable = parseReadableFile(raw, variable, ctx);
-  if (readable === undefined) return undefined;
-  let problem: string | undefined;
-  try {
-    if (fs.statSync(readable.value).size > MAX_CA_FILE_BYTES) problem = 'is larger than 16 MiB, too large for a CA bundle';
-    else if (!fs.readFileSync(readable.value, 'latin1').includes(PEM_CERTIFICATE)) problem = `contains no PEM certificate (${PEM_CERTIFICATE})`;
-  } catch {
-    problem = 'is not a readable file';
-  }
-  if (problem === undefined) return readable;
-  ctx.report({ variable, shownValue: raw, whatIsWrong: problem });
-  return undefined;
-};
+export const parsePemCertificateFile = pemFile((text) => text.includes(PEM_CERTIFICATE), `PEM certificate (${PEM_CERTIFICATE})`, 'a CA bundle');
 
 const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/;
 
 /** A readable file with a PEM private key in it (a client key for mutual TLS). */
-export const parsePemPrivateKeyFile: ValueParser<string> = (raw, variable, ctx) => {
-  const readable = parseReadableFile(raw, variable, ctx);
-  if (readable === undefined) return undefined;
-  let problem: string | undefined;
-  try {
-    if (fs.statSync(readable.value).size > MAX_CA_FILE_BYTES) problem = 'is larger than 16 MiB, too large for a key';
-    else if (!PEM_PRIVATE_KEY.test(fs.readFileSync(readable.value, 'latin1'))) problem = 'contains no PEM private key';
-  } catch {
-    problem = 'is not a readable file';
-  }
-  if (problem === undefined) return readable;
-  ctx.report({ variable, shownValue: raw, whatIsWrong: problem });
-  return undefined;
-};
+export const parsePemPrivateKeyFile = pemFile((text) => PEM_PRIVATE_KEY.test(text), 'PEM private key', 'a key');
 
 /**
  * Why the agent could not write `file`, or undefined if it could. Checks only: creating the file

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'net';
 import { startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { fixture } from '../helpers/paths';
+import { startRecordingPeer } from '../helpers/recording-peer';
+import type { RecordingPeer } from '../helpers/recording-peer';
 import { startOtlpGrpcReceiver, startOtlpHttpReceiver } from '../helpers/receivers';
 import type { Receiver } from '../helpers/receivers';
 
@@ -50,20 +52,12 @@ const FORMATS: Record<string, { incoming: Record<string, string>; outgoingTraceI
 describe('OpenTelemetry conventions (integration)', function () {
   this.timeout(60_000);
   let receiver: Receiver;
-  let peer: http.Server;
-  let peerUrl: string;
-  let lastHeaders: http.IncomingHttpHeaders = {};
+  let peer: RecordingPeer;
   const apps: RunningApp[] = [];
 
   before(async () => {
     receiver = await startOtlpGrpcReceiver();
-    peer = http.createServer((req, res) => {
-      lastHeaders = req.headers;
-      res.setHeader('x-peer', 'yes');
-      res.end('peer');
-    });
-    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
-    peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+    peer = await startRecordingPeer({ 'x-peer': 'yes' });
   });
   after(async () => {
     for (const app of apps) app.child.kill('SIGKILL');
@@ -77,7 +71,7 @@ describe('OpenTelemetry conventions (integration)', function () {
   });
 
   function start(env: Record<string, string | undefined>): RunningApp {
-    const app = startApp(fixture('propagation-app.js'), { env: { DOWNSTREAM_URL: peerUrl, TRACING_SCHEDULE_DELAY_MS: '50', ...env } });
+    const app = startApp(fixture('propagation-app.js'), { env: { DOWNSTREAM_URL: peer.url, TRACING_SCHEDULE_DELAY_MS: '50', ...env } });
     apps.push(app);
     return app;
   }
@@ -88,8 +82,8 @@ describe('OpenTelemetry conventions (integration)', function () {
       const app = start({ OTEL_PROPAGATORS: name, TRACING_ENDPOINT: receiver.url });
       const response = await fetch(`http://127.0.0.1:${await app.port()}/work`, { headers: format.incoming });
       expect(response.status).to.equal(200);
-      expect(format.outgoingTraceId(lastHeaders), JSON.stringify(lastHeaders)).to.equal(TRACE_ID);
-      if (name !== 'tracecontext') expect(lastHeaders.traceparent, 'only the named format').to.equal(undefined);
+      expect(format.outgoingTraceId(peer.lastHeaders()), JSON.stringify(peer.lastHeaders())).to.equal(TRACE_ID);
+      if (name !== 'tracecontext') expect(peer.lastHeaders().traceparent, 'only the named format').to.equal(undefined);
       const spans = await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'));
       const server = spans.find((span) => span.kind === 'SERVER')!;
       expect({ traceId: server.traceId, parent: server.parentSpanId }).to.deep.equal({ traceId: TRACE_ID, parent: SPAN_ID });
@@ -101,7 +95,7 @@ describe('OpenTelemetry conventions (integration)', function () {
     receiver.reset();
     const app = start({ OTEL_PROPAGATORS: 'none', TRACING_ENDPOINT: receiver.url });
     await fetch(`http://127.0.0.1:${await app.port()}/work`, { headers: FORMATS.tracecontext.incoming });
-    expect(lastHeaders.traceparent).to.equal(undefined);
+    expect(peer.lastHeaders().traceparent).to.equal(undefined);
     const spans = await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'));
     expect(spans.find((span) => span.kind === 'SERVER')!.traceId).to.not.equal(TRACE_ID);
   });

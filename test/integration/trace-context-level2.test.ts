@@ -6,11 +6,11 @@
  * https://www.w3.org/TR/trace-context-2/#tracestate-header, #random-trace-id-flag
  */
 import { expect } from 'chai';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { fixture } from '../helpers/paths';
+import { startRecordingPeer } from '../helpers/recording-peer';
+import type { RecordingPeer } from '../helpers/recording-peer';
 import { startOtlpGrpcReceiver } from '../helpers/receivers';
 import type { Receiver } from '../helpers/receivers';
 
@@ -20,19 +20,12 @@ const SPAN_ID = '00f067aa0ba902b7';
 describe('W3C Trace Context Level 2 (integration)', function () {
   this.timeout(60_000);
   let receiver: Receiver;
-  let peer: http.Server;
-  let peerUrl: string;
-  let lastHeaders: http.IncomingHttpHeaders = {};
+  let peer: RecordingPeer;
   const apps: RunningApp[] = [];
 
   before(async () => {
     receiver = await startOtlpGrpcReceiver();
-    peer = http.createServer((req, res) => {
-      lastHeaders = req.headers;
-      res.end('peer');
-    });
-    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
-    peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+    peer = await startRecordingPeer();
   });
   after(async () => {
     for (const app of apps) app.child.kill('SIGKILL');
@@ -44,7 +37,7 @@ describe('W3C Trace Context Level 2 (integration)', function () {
   });
 
   async function start(env: Record<string, string> = {}): Promise<string> {
-    const app = startApp(fixture('propagation-app.js'), { env: { DOWNSTREAM_URL: peerUrl, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50', ...env } });
+    const app = startApp(fixture('propagation-app.js'), { env: { DOWNSTREAM_URL: peer.url, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50', ...env } });
     apps.push(app);
     return `http://127.0.0.1:${await app.port()}`;
   }
@@ -63,8 +56,8 @@ describe('W3C Trace Context Level 2 (integration)', function () {
       const response = await fetch(`${base}/work`, { headers: { traceparent: `00-${traceId}-${SPAN_ID}-01`, tracestate } });
       expect(response.status).to.equal(200);
       await response.text();
-      expect(lastHeaders.traceparent, tracestate).to.match(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-      expect(lastHeaders, tracestate).not.to.have.property('tracestate');
+      expect(peer.lastHeaders().traceparent, tracestate).to.match(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      expect(peer.lastHeaders(), tracestate).not.to.have.property('tracestate');
       const server = await serverSpanOf(traceId);
       expect({ parent: server.parentSpanId, traceState: server.traceState }, tracestate).to.deep.equal({ parent: SPAN_ID, traceState: '' });
     }
@@ -75,7 +68,7 @@ describe('W3C Trace Context Level 2 (integration)', function () {
     const base = await start();
     const response = await fetch(`${base}/work`, { headers: { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 'rojo=00f067aa0ba902b7, ,congo=t61rcWkgMzE,tenant1@vendor=x' } });
     await response.text();
-    expect(lastHeaders.tracestate).to.equal('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant1@vendor=x');
+    expect(peer.lastHeaders().tracestate).to.equal('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant1@vendor=x');
     expect((await serverSpanOf(TRACE_ID)).traceState).to.equal('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant1@vendor=x');
   });
 
@@ -83,7 +76,7 @@ describe('W3C Trace Context Level 2 (integration)', function () {
     const sampled = await start();
     const flagsSent = async (base: string, headers: Record<string, string> = {}) => {
       await (await fetch(`${base}/work`, { headers })).text();
-      return String(lastHeaders.traceparent).split('-')[3];
+      return String(peer.lastHeaders().traceparent).split('-')[3];
     };
     expect(await flagsSent(sampled)).to.equal('03');
     expect(await flagsSent(sampled, { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` })).to.equal('01');
