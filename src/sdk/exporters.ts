@@ -30,6 +30,17 @@ function readClientIdentity(config: AgentConfig): { key: Buffer; cert: Buffer } 
   return { key: readFileSync(config.clientKeyFile), cert: readFileSync(config.clientCertFile) };
 }
 
+/**
+ * How many export requests may be in flight: enough for the whole queue at once. Upstream's exporters
+ * refuse a batch past their concurrencyLimit (30, "Concurrent export limit reached"), and the exit
+ * flush (BatchSpanProcessor.forceFlush) sends every queued batch at once: a queue deeper than 30
+ * batches (a slow collector, a large TRACING_MAX_QUEUE_SIZE) lost its tail at exit. While running,
+ * each batch processor has one export in flight, so this only matters when flushing.
+ */
+function otlpConcurrencyLimit(config: AgentConfig): number {
+  return Math.max(30, Math.ceil(config.maxQueueSize / config.batchSize) + 1);
+}
+
 /** One OTLP request's timeout: OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, where 0 means none of its own (the batch's bound applies). */
 function otlpRequestTimeoutMs(config: AgentConfig): number {
   return config.otlpTimeoutMs === undefined || config.otlpTimeoutMs === 0 ? config.exportTimeoutMs : Math.min(config.otlpTimeoutMs, config.exportTimeoutMs);
@@ -54,6 +65,7 @@ function createOtlpGrpcExporter(config: AgentConfig): NamedExporter {
       metadata,
       credentials,
       timeoutMillis: otlpRequestTimeoutMs(config),
+      concurrencyLimit: otlpConcurrencyLimit(config),
       ...(config.otlpCompression === 'gzip' && { compression: 'gzip' as never }),
     }),
   };
@@ -215,7 +227,7 @@ function createOtlpHttpExporter(config: AgentConfig): NamedExporter {
     (message, code, body) => new base.OTLPExporterError(message, code, body),
     config.otlpCompression === 'gzip',
   );
-  const options = { ...base.getSharedConfigurationDefaults(), timeoutMillis: otlpRequestTimeoutMs(config) };
+  const options = { ...base.getSharedConfigurationDefaults(), timeoutMillis: otlpRequestTimeoutMs(config), concurrencyLimit: otlpConcurrencyLimit(config) };
   const metrics = nodeHttp.createOtlpHttpExporterMetrics('otlp_http_span_exporter', transformer.TraceExporterMetricsHelper, url, undefined);
   const delegate = base.createOtlpNetworkExportDelegate(options, transformer.ProtobufTraceSerializer, metrics, transport);
   return {

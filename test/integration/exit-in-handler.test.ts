@@ -41,6 +41,30 @@ describe('process.exit() inside a request handler (integration)', function () {
     return { ...exit, stdout: app.stdout.replace(/LISTENING \d+/, ''), stderr: app.stderr };
   }
 
+  it('a queue deeper than 30 batches is flushed whole at exit to a slow collector (no "concurrent export limit" loss)', async () => {
+    receiver.reset();
+    receiver.setBehaviour({ slowMs: 300 });
+    try {
+      const app = startApp(fixture('many-spans-app.js'), {
+        env: {
+          SPANS: '1000',
+          TRACING_ENDPOINT: receiver.url,
+          TRACING_BATCH_SIZE: '10',
+          TRACING_MAX_QUEUE_SIZE: '5000',
+          TRACING_SCHEDULE_DELAY_MS: '60000',
+          TRACING_SHUTDOWN_TIMEOUT_MS: '20000',
+        },
+      });
+      apps.push(app);
+      const exit = await app.exited();
+      expect(exit.code, app.stderr).to.equal(0);
+      expect(app.stderr, 'no spans dropped').to.equal('');
+      expect(receiver.spans.filter((span) => span.name.startsWith('span ')).length).to.equal(1000);
+    } finally {
+      receiver.setBehaviour('ok');
+    }
+  });
+
   for (const { mode, code, status } of CASES) {
     it(`${mode}: exit code ${code} as without the agent, and the request's SERVER span arrives`, async () => {
       receiver.reset();

@@ -1,8 +1,8 @@
 /**
  * With the express instrumentation loaded, express behaves as without the agent: `next === req.next`
  * in every layer (res.format and friends call `req.next`), and an error whose properties cannot be
- * read reaches express's final handler as the route threw it (it crashes the process there, as it
- * does without the agent).
+ * read reaches express's final handler as the route threw it (on Node 20 it crashes the process
+ * there, as it does without the agent).
  */
 import { expect } from 'chai';
 import { startApp } from '../helpers/app-process';
@@ -89,14 +89,15 @@ describe('express semantics under the agent (integration)', function () {
           const run = async (agent: boolean) => {
             const app = start(script, agent);
             const answer = await ask(await app.port(), path);
-            const timer = setTimeout(() => app.child.kill('SIGKILL'), 5_000);
+            // Node 20 crashes in express's final handler (logging the stack runs the getter); Node 22+
+            // logs "[object Error]" and lives on, until this kill. Either way: as without the agent.
+            const timer = setTimeout(() => app.child.kill('SIGKILL'), 2_000);
             const exit: AppExit = await app.exited();
             clearTimeout(timer);
             return { answer, exit, crashReport: app.stderr.includes('getter message refused') };
           };
           const withoutAgent = await run(false);
           const withAgent = await run(true);
-          expect(withoutAgent.exit.code, 'bare crashes').to.equal(1);
           expect(withAgent).to.deep.equal(withoutAgent);
         });
       }
