@@ -10,8 +10,8 @@
  * - when a local root (no parent, or a remote one: the request's SERVER span) ends, its outcome decides
  *   for the whole local trace: kept (`error`, else `slow`) sends the waiting spans and the root to the
  *   export processor marked `otel_agent.kept_by`; otherwise they are dropped, at no export cost;
- * - a span that ends after its local root (fire-and-forget work) follows the root's decision: kept
- *   trace ids are remembered for KEPT_TRACE_MEMORY_MS (bounded), anything else is dropped.
+ * - a span that ends after its local root (fire-and-forget work, express's request-handler span) follows
+ *   the root's decision: decisions are remembered for DECISION_MEMORY_MS (at most DECISION_MEMORY_MAX).
  * Bounded: at most TRACING_KEEP_MAX_PENDING_SPANS spans wait; past that the oldest trace's spans are
  * dropped and counted (`pendingDropped`), never unbounded growth. A trace whose local root never ends
  * is dropped when it becomes the oldest.
@@ -33,9 +33,10 @@ import type { KeptBy } from './kept-by';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
 
-/** How long a kept trace id stays known for its late spans, and how many are remembered at most. */
-const KEPT_TRACE_MEMORY_MS = 60_000;
-const KEPT_TRACE_MEMORY_MAX = 10_000;
+/** How long a local trace's decision stays known for its late spans, and how many are remembered at most. */
+const DECISION_MEMORY_MS = 60_000;
+const DECISION_MEMORY_MAX = 10_000;
+const DROPPED = 'dropped';
 
 export interface KeepCounts {
   /** Local traces kept, by reason. */
@@ -51,8 +52,8 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
   /** Trace id -> its unsampled spans that ended before their local root (insertion order = age). */
   private readonly _pending = new Map<string, ReadableSpan[]>();
   private _pendingCount = 0;
-  /** Trace id -> [reason, time kept], insertion order = age. */
-  private readonly _kept = new Map<string, { keptBy: KeptBy; at: number }>();
+  /** Trace id -> its local root's decision (a reason, or DROPPED) and when, insertion order = age. */
+  private readonly _decided = new Map<string, { keptBy: KeptBy | typeof DROPPED; at: number }>();
   readonly counts: KeepCounts = { error: 0, slow: 0, spans: 0, pendingDropped: 0 };
 
   constructor(
@@ -75,9 +76,11 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
     const parent = span.parentSpanContext;
     const isLocalRoot = parent === undefined || parent.isRemote === true;
     if (!isLocalRoot) {
-      const kept = this._keptTrace(traceId);
-      if (kept !== undefined) this._sendKept(span, kept);
-      else this._hold(traceId, span);
+      // A span that ends after its local root (express's request-handler span often does) follows the
+      // decision already made; only spans of undecided traces wait.
+      const decided = this._decision(traceId);
+      if (decided === undefined) this._hold(traceId, span);
+      else if (decided !== DROPPED) this._sendKept(span, decided);
       return;
     }
     const keptBy = this._outcomeOf(span);
@@ -86,9 +89,9 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
       this._pending.delete(traceId);
       this._pendingCount -= waiting.length;
     }
+    this._remember(traceId, keptBy ?? DROPPED);
     if (keptBy === undefined) return; // not head-sampled, nothing went wrong: dropped at no export cost
     this.counts[keptBy]++;
-    this._remember(traceId, keptBy);
     this._logger.debug(
       `kept trace ${traceId} not head-sampled (${keptBy}; ${(waiting?.length ?? 0) + 1} spans; so far ${this.counts.error} error, ${this.counts.slow} slow)`,
     );
@@ -123,24 +126,24 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
     }
   }
 
-  private _remember(traceId: string, keptBy: KeptBy): void {
+  private _remember(traceId: string, keptBy: KeptBy | typeof DROPPED): void {
     const now = Date.now();
-    this._kept.delete(traceId);
-    this._kept.set(traceId, { keptBy, at: now });
-    for (const [oldId, { at }] of this._kept) {
-      if (this._kept.size <= KEPT_TRACE_MEMORY_MAX && now - at < KEPT_TRACE_MEMORY_MS) break;
-      this._kept.delete(oldId);
+    this._decided.delete(traceId);
+    this._decided.set(traceId, { keptBy, at: now });
+    for (const [oldId, { at }] of this._decided) {
+      if (this._decided.size <= DECISION_MEMORY_MAX && now - at < DECISION_MEMORY_MS) break;
+      this._decided.delete(oldId);
     }
   }
 
-  private _keptTrace(traceId: string): KeptBy | undefined {
-    const kept = this._kept.get(traceId);
-    if (kept === undefined) return undefined;
-    if (Date.now() - kept.at >= KEPT_TRACE_MEMORY_MS) {
-      this._kept.delete(traceId);
+  private _decision(traceId: string): KeptBy | typeof DROPPED | undefined {
+    const decided = this._decided.get(traceId);
+    if (decided === undefined) return undefined;
+    if (Date.now() - decided.at >= DECISION_MEMORY_MS) {
+      this._decided.delete(traceId);
       return undefined;
     }
-    return kept.keptBy;
+    return decided.keptBy;
   }
 
   /** Spans waiting for their local root's outcome right now. */

@@ -98,6 +98,18 @@ describe('sdk: OutcomeKeepingProcessor', () => {
     expect(exported.kept.map(({ span }) => span.name)).to.deep.equal(['failing', 'late']);
   });
 
+  it('a late child of a request that went well is dropped at once, not held until the bound evicts it', () => {
+    const { keeping, tracer } = setup({ TRACING_KEEP_MAX_PENDING_SPANS: '10' });
+    for (let r = 0; r < 50; r++) {
+      const root = tracer.startSpan('fine', { kind: SpanKind.SERVER });
+      const late = tracer.startSpan('late', {}, trace.setSpan(context.active(), root));
+      root.end();
+      late.end();
+    }
+    expect(keeping.pendingSpans).to.equal(0);
+    expect(keeping.counts.pendingDropped).to.equal(0);
+  });
+
   it('sampled spans pass straight through, unmarked', () => {
     const { exported, tracer } = setup({ TRACING_SAMPLE_RATE: '1' });
     tracer.startSpan('sampled').end();
