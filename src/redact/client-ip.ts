@@ -9,7 +9,7 @@
  * `network.peer.address` is the client only on a SERVER span (on a CLIENT span it is the server we
  * called), so it is masked only there; the other keys name the client on any span.
  */
-import { isIPv4, isIPv6 } from 'net';
+import { isIP, isIPv4, isIPv6 } from 'net';
 import { MASK } from './detector';
 import type { ClientIpMode } from './types';
 
@@ -37,8 +37,16 @@ export function addressKeyKind(key: string): AddressKeyKind {
 export function compileAddressMasker(mode: ClientIpMode): ((value: string) => string) | undefined {
   if (mode === 'keep') return undefined;
   const maskAddress = mode === 'truncate' ? truncateAddress : (address: string) => (isLoopback(address) ? address : MASK);
-  return (value) => value.replace(ADDRESS_CANDIDATE, (candidate) => (isIPv4(candidate) || isIPv6(candidate) ? maskAddress(candidate) : candidate));
+  return (value) => {
+    // The common case, a value that is one address (`client.address`, `network.peer.address`), without
+    // the candidate regex: its lookbehind and IPv6 alternation cost ~2 µs per span on every SERVER span.
+    if (value.length <= MAX_ADDRESS_LENGTH && isIP(value) !== 0) return maskAddress(value);
+    return value.replace(ADDRESS_CANDIDATE, (candidate) => (isIPv4(candidate) || isIPv6(candidate) ? maskAddress(candidate) : candidate));
+  };
 }
+
+/** The longest textual IPv6 address (IPv4-mapped, all groups written out). */
+const MAX_ADDRESS_LENGTH = 45;
 
 function isLoopback(address: string): boolean {
   return address.startsWith('127.') || address === '::1' || address.toLowerCase().startsWith('::ffff:127.');

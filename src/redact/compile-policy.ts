@@ -24,6 +24,7 @@ import { type KeySensitivity, SensitiveKeyClassifier } from './sensitive-keys';
 import type { MaskingOptions, MaskingPolicy } from './types';
 import { type AddressKeyKind, addressKeyKind, compileAddressMasker } from './client-ip';
 import { type UserPattern, applyUserPatterns, compileUserPatterns } from './user-patterns';
+import { TextFacts } from './text-features';
 
 /**
  * Longest text that is masked: a longer string (a request body, a dump) is cut, so that one huge
@@ -90,9 +91,20 @@ function builtInDetectors(keyValues: Detector, decodedValues?: Detector): Detect
   ];
 }
 
+/**
+ * Detectors declare facts they need (text-features.ts), found once per text and shared, so most
+ * detectors are skipped without their own pre-check, which on a stack trace cost more than the
+ * masking. A detector that changes the text starts a new set of facts.
+ */
 function runDetectors(text: string, detectors: readonly Detector[]): string {
+  let facts = new TextFacts(text);
   for (const detector of detectors) {
-    if (detector.mightMatch(text)) text = detector.mask(text);
+    if (detector.requires !== undefined && !facts.hold(detector.requires)) continue;
+    if (!detector.mightMatch(text)) continue;
+    const masked = detector.mask(text);
+    if (masked === text) continue;
+    text = masked;
+    facts = new TextFacts(text);
   }
   return text;
 }

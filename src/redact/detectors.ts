@@ -8,6 +8,7 @@
  * Lookbehinds such as `(?<![\w+])` are what keep ids, hex strings and decimals from matching.
  */
 import { type Detector, MASK, regExpDetector } from './detector';
+import { DIGIT_RUN_4, HAS_AT, HAS_CAPITAL_J, HAS_COLON, HAS_DASH, HAS_EQUALS, HAS_UNDERSCORE } from './text-features';
 
 /** `-----BEGIN RSA PRIVATE KEY----- ... -----END RSA PRIVATE KEY-----`; an unterminated block (a value cut short) is masked to the end. */
 export const privateKeyBlockDetector = regExpDetector({
@@ -20,6 +21,7 @@ export const privateKeyBlockDetector = regExpDetector({
 /** `scheme://user:password@host`: keeps the user and host, which are what an engineer debugs with. */
 export const urlPasswordDetector = regExpDetector({
   name: 'url-userinfo-password',
+  requires: HAS_COLON | HAS_AT, // `://user:password@`
   trigger: '://',
   // Starts at "://" (a leading lookbehind for the scheme would make V8 try every position: 10x slower);
   // the password runs to the last "@" before the path.
@@ -54,6 +56,7 @@ function looksLikeCredential(scheme: string, credential: string): boolean {
 /** JWS (three segments) and JWE (five) compact tokens; the header always starts `{"` = `eyJ`. */
 export const jwtDetector = regExpDetector({
   name: 'jwt',
+  requires: HAS_CAPITAL_J,
   trigger: 'eyJ',
   regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,3}/g,
   replace: MASK,
@@ -95,6 +98,7 @@ export const wellKnownTokenDetectors: readonly Detector[] = [
   }),
   regExpDetector({
     name: 'openai-key',
+    requires: HAS_DASH,
     trigger: 'sk-',
     regex: /(?<![A-Za-z0-9_-])(sk-(?:proj-|svcacct-|admin-)?)([A-Za-z0-9_-]{20,255})/g,
     // A slug such as `sk-release-notes-for-the-team` is not a key: keys mix digits and letters.
@@ -102,18 +106,21 @@ export const wellKnownTokenDetectors: readonly Detector[] = [
   }),
   regExpDetector({
     name: 'npm-token',
+    requires: HAS_UNDERSCORE,
     trigger: 'npm_',
     regex: /(?<![A-Za-z0-9_])(npm_)[A-Za-z0-9]{36}(?![A-Za-z0-9])/g,
     replace: `$1${MASK}`,
   }),
   regExpDetector({
     name: 'pypi-token',
+    requires: HAS_DASH,
     trigger: 'pypi-AgE',
     regex: /(?<![A-Za-z0-9_-])(pypi-)AgE[A-Za-z0-9_-]{50,1000}/g,
     replace: `$1${MASK}`,
   }),
   regExpDetector({
     name: 'gitlab-token',
+    requires: HAS_DASH,
     trigger: (text) => GITLAB_PREFIX.test(text),
     regex: /(?<![A-Za-z0-9_-])(gl(?:pat|dt|rt|ptt|cbt|imt|oas|soat|ft|agent|ffct)-)[0-9A-Za-z_-]{20,255}/g,
     replace: `$1${MASK}`,
@@ -132,6 +139,7 @@ export const wellKnownTokenDetectors: readonly Detector[] = [
   }),
   regExpDetector({
     name: 'stripe-key',
+    requires: HAS_UNDERSCORE,
     trigger: (text) => text.includes('_live_') || text.includes('_test_'),
     regex: /(?<![A-Za-z0-9])((?:sk|rk|pk)_(?:live|test)_)[A-Za-z0-9]{8,255}/g,
     replace: `$1${MASK}`,
@@ -149,6 +157,7 @@ const GITLAB_PREFIX = /gl(?:pat|dt|rt|ptt|cbt|imt|oas|soat|ft|agent|ffct)-/;
  */
 export const oauthCallbackDetector: Detector = {
   name: 'oauth-callback',
+  requires: HAS_EQUALS,
   mightMatch: (text) => text.includes('code='),
   mask(text) {
     if (!OAUTH_CODE_PARAM.test(text)) return text;
@@ -207,6 +216,7 @@ function ibanChecksumIsValid(iban: string): boolean {
  */
 export const keywordSsnDetector = regExpDetector({
   name: 'us-ssn-after-keyword',
+  requires: DIGIT_RUN_4,
   trigger: (text) => SSN_KEYWORD.test(text),
   // Not after "=": `ssn=123456789` is a key/value pair, masked whole (`ssn=***`) by the key/value detector.
   regex: /\b(ssns?|social[ _-]security(?:[ _-](?:number|no\.?|#))?)([^\w=]{1,4})(\d{3})([ -]?)(\d{2})\4(\d{4})(?![\w-])/gi,
@@ -303,6 +313,7 @@ const TOP_LEVEL_DOMAIN = /^(?:\p{L}{2,24}|xn--[a-z0-9-]{1,59})$/iu;
 /** `123-45-6789` -> `***-**-****`; numbers the SSA never issues (area 000, 666, 9xx; group 00; serial 0000) are left alone. */
 export const ssnDetector = regExpDetector({
   name: 'us-ssn',
+  requires: DIGIT_RUN_4 | HAS_DASH,
   trigger: '-',
   regex: /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g,
   replace: (match, area: string, group: string, serial: string) => (isIssuableSsn(area, group, serial) ? '***-**-****' : match),
@@ -320,12 +331,11 @@ function isIssuableSsn(area: string, group: string, serial: string): boolean {
  */
 export const paymentCardDetector = regExpDetector({
   name: 'payment-card',
-  trigger: (text) => DIGIT_RUN_OF_FOUR.test(text),
+  requires: DIGIT_RUN_4,
   // Dots too (`4111.1111.1111.1111`, as some European forms write it).
   regex: /(?<![\w.+-])\d(?:[ .-]?\d){12,18}(?![\w-]|\.\d)/g,
   replace: maskCardInDigitGroups,
 });
-const DIGIT_RUN_OF_FOUR = /\d{4}/;
 const CARD_MASK_PREFIX = '****-****-****-';
 
 

@@ -85,7 +85,7 @@ function maskAttributeSet(policy: MaskingPolicy, attributes: unknown, spanKind?:
   const input = attributes as Attributes;
   try {
     const masked = policy.maskAttributes(input, spanKind);
-    if (masked !== null && typeof masked === 'object') return { attributes: masked, dropped: masked === input ? 0 : countMissingKeys(input, masked) };
+    if (masked !== null && typeof masked === 'object') return { attributes: masked, dropped: masked === input ? 0 : countDropped(input, masked) };
   } catch {
     // fall through to one attribute at a time
   }
@@ -109,10 +109,12 @@ function maskAttributeSet(policy: MaskingPolicy, attributes: unknown, spanKind?:
   return { attributes: masked, dropped };
 }
 
-function countMissingKeys(input: Attributes, masked: Attributes): number {
-  let missing = 0;
-  for (const key of Object.keys(input)) if (!Object.prototype.hasOwnProperty.call(masked, key)) missing++;
-  return missing;
+/**
+ * Attributes the policy left out. By count, not by name: a key the policy masked
+ * (`notify.frank@example.com` -> `notify.f***@example.com`) is renamed, not dropped.
+ */
+function countDropped(input: Attributes, masked: Attributes): number {
+  return Math.max(0, Object.keys(input).length - Object.keys(masked).length);
 }
 
 function maskTextOr(policy: MaskingPolicy, value: unknown, onFailure: string | undefined): unknown {

@@ -18,6 +18,7 @@
  * the last group, so a greedy match never backtracks into them.
  */
 import { type Detector, regExpDetector } from './detector';
+import { DIGIT_RUN_4, hasInternationalPrefix, hasTrunkPrefix } from './text-features';
 
 const PHONE_MASK_PREFIX = '***-***-';
 
@@ -77,7 +78,7 @@ function isPlausibleCompactNumber(digits: string): boolean {
  */
 export const internationalPhoneDetector = regExpDetector({
   name: 'international-phone',
-  trigger: (text) => text.includes('+') || text.includes('00'),
+  trigger: hasInternationalPrefix,
   regex: /(?<![\w+.])(?:\+|00(?=[1-9]))\d{1,15}(?:[ .-]?\(\d{1,5}\)[ .-]?\d{0,12}|[ .\/-]\d{1,12}){0,7}/g,
   replace: (match: string, offset: number, text: string) => maskInternationalPhone(match, text.charCodeAt(offset + match.length)),
 });
@@ -123,11 +124,10 @@ function maskInternationalPhone(match: string, nextCharCode: number): string {
  */
 export const nationalTrunkPhoneDetector = regExpDetector({
   name: 'national-trunk-phone',
-  trigger: (text) => TRUNK_PREFIX.test(text),
+  trigger: hasTrunkPrefix,
   regex: /(?<![\w.+-])(?:0[1-9]\d{1,4}|\(0[1-9]\d{1,4}\))(?:[ \/-]\d{2,8}){1,3}(?![\w-]|\.\d)|(?<![\w.+-])0[1-9](?:[ .]\d{2}){4}(?![\w.-])/g,
   replace: maskNationalPhone,
 });
-const TRUNK_PREFIX = /(?:^|[^\w.+-])\(?0[1-9]/;
 
 function maskNationalPhone(match: string): string {
   const digits = match.replace(/\D/g, '');
@@ -139,7 +139,6 @@ function isWordCharCode(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
 
-const DIGIT_RUN_OF_FOUR = /\d{4}/;
 
 /**
  * North American numbers without "+": `415-555-0199`, `(415) 555-0132`, `1-415-555-0199`,
@@ -148,7 +147,7 @@ const DIGIT_RUN_OF_FOUR = /\d{4}/;
  */
 export const northAmericanPhoneDetector: Detector = regExpDetector({
   name: 'north-american-phone',
-  trigger: (text) => DIGIT_RUN_OF_FOUR.test(text),
+  requires: DIGIT_RUN_4,
   regex: /(?<![\w.+-])(?:1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-](\d{4})(?![\w-])/g,
   replace: (_match, lastFour: string) => PHONE_MASK_PREFIX + lastFour,
 });
