@@ -19,7 +19,8 @@
  *   --no-snapshot                     use build/ in place (default: a copy of build/ taken at start, in .tmp/bench/,
  *                                     so a rebuild by someone else mid-run cannot change the agent under test)
  *
- * Needs a build (`npm run bench` builds first). Runs only on loopback, installs nothing.
+ * Needs a build (`npm run bench` builds first). Runs only on loopback; installs nothing but a missing
+ * Node major of --node (with scripts/install-node-versions.js, as the test matrix does).
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -50,7 +51,8 @@ for (const a of argv) {
   }
 }
 if (flag('help')) {
-  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 22).join('\n'));
+  const head = fs.readFileSync(__filename, 'utf8').split('\n');
+  console.log(head.slice(2, head.indexOf(' */') + 1).join('\n'));
   process.exit(0);
 }
 const quick = flag('quick');
@@ -761,6 +763,12 @@ function renderMarkdown(runs, list, M, elapsedSec) {
     'in the same round of one interleaved run), not absolute times across runs.',
     '',
   );
+  if (quick) {
+    lines.push(
+      `**Smoke run (\`--quick\`: ${CFG.rounds} round, ${CFG.usersSec} s per route, ${CFG.startupRuns} startup runs): these figures show the report, not the agent's cost; \`npm run bench\` measures it.**`,
+      '',
+    );
+  }
   const exportFailures = runs.flatMap((r) => Object.values(r.A.exportFailures).map((f) => `${r.version}: ${f}`));
   if (exportFailures.length) lines.push('**THIS RUN IS INVALID where marked: ' + exportFailures.join('; ') + '.**', '');
   const G = goalTable(shown);

@@ -143,6 +143,10 @@ function componentRows(baselineRun, targetRun, top) {
   if (targetRun.workerFile) {
     const w = selfTimes(targetRun.workerFile, workerWindow(targetRun));
     rows.push({ component: 'export worker thread (all of it)', baseline: 0, target: w.busy / targetRun.requests, delta: w.busy / targetRun.requests, worker: w });
+    // ... and what it spends that on (the hand-off's decoding, masking, encoding, the gRPC exporter).
+    for (const [pkg, us] of [...w.pkgs].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+      rows.push({ component: `export worker: ${pkg}`, baseline: 0, target: us / targetRun.requests, delta: us / targetRun.requests });
+    }
   }
   return rows;
 }
