@@ -26,7 +26,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnListening, stop, sleep, installCleanup, cleanEnv } = require('./lib/proc');
-const { variants, selectVariants, roundOrder, agentStartFailure, ROOT } = require('./lib/variants');
+const { variants, selectVariants, metricsEnvOf, roundOrder, agentStartFailure, ROOT } = require('./lib/variants');
 const { nodeVersions } = require('./lib/node-versions');
 const { profileVariant, componentRows, topFunctions } = require('./lib/cpuprofile');
 const { goalTable, peerTable } = require('./lib/goals');
@@ -869,27 +869,6 @@ function notesOf(A) {
   return notes;
 }
 
-/**
- * The env of the "agent + metrics" variant, when this build's config knows TRACING_METRICS (another
- * change adds metrics): `otel-agent config` run with TRACING_METRICS=otlp must list the variable with
- * that value. Otherwise undefined and the variant is left out (and the report says so).
- */
-function metricsEnvOf(root) {
-  const cli = path.join(root, 'build', 'src', 'cli', 'main.js');
-  if (!fs.existsSync(cli)) return undefined;
-  try {
-    const out = require('node:child_process').execFileSync(process.execPath, [cli, 'config'], {
-      env: cleanEnv({ TRACING_METRICS: 'otlp' }),
-      encoding: 'utf8',
-      timeout: 20_000,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return /^TRACING_METRICS\s+\S*otlp/m.test(out) ? { TRACING_METRICS: 'otlp' } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 // ------------------------------------------------------------------ main
 async function runNodeVersion(nv, list, upstreamUrl) {
   const R = { major: nv.major, version: `Node ${nv.version.replace(/^v/, '')}`, bin: nv.bin };
@@ -919,7 +898,7 @@ async function main() {
   if (snapshot) snapshotBuild();
   const started = Date.now();
   const M = machine();
-  const metrics = metricsEnvOf(buildRoot);
+  const metrics = metricsEnvOf(path.dirname(agentRegister)); // the build under test (register.js sits in build/)
   if (!metrics) M.metricsSkipped = 'agent + metrics: not run (this build\'s `otel-agent config` does not accept TRACING_METRICS=otlp).';
   const all = (urls) => variants({ receivers: urls, agentRegister, metrics });
   const list = selectVariants(all({ otlp: 'http://127.0.0.1:4317', datadog: '', apm: '' }), opt('variants')).map((v) => v.id);

@@ -8,7 +8,10 @@
  * sampling: the bench fails loudly when the receiver got nothing from it), inDefault (part of a
  * plain `npm run bench`; the others run with --variants=).
  */
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
+const { cleanEnv } = require('./proc');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const resolveFromRoot = (id) => require.resolve(id, { paths: [ROOT] });
@@ -59,7 +62,7 @@ function elasticEnv(serverUrl) {
 
 /**
  * receivers: { otlp, datadog, apm } urls. metrics: the env that turns the agent's metrics on when this
- * build accepts it (see metricsEnvOf in run.js), else undefined and the "agent + metrics" variant is left out.
+ * build accepts it (metricsEnvOf below), else undefined and the "agent + metrics" variant is left out.
  */
 function variants({ receivers, agentRegister = path.join(ROOT, 'build', 'register.js'), metrics }) {
   const agentEnv = (extra) => ({
@@ -85,6 +88,8 @@ function variants({ receivers, agentRegister = path.join(ROOT, 'build', 'registe
     // Unsampled requests: what the agent costs when it records nothing (TRACING_KEEP_ERRORS still
     // keeps the /error requests, so this variant exports those).
     agent('agent0', 'agent 0%', { TRACING_SAMPLE_RATE: '0' }),
+    // The same without keeping errors: plain head sampling, nothing recorded for an unsampled request.
+    agent('agent0nokeep', 'agent 0%, no keeping', { TRACING_SAMPLE_RATE: '0', TRACING_KEEP_ERRORS: 'false' }, { inDefault: false }),
     agent('agent10', 'agent 10%', { TRACING_SAMPLE_RATE: '0.1' }),
     // The cost of keeping errors (TRACING_KEEP_ERRORS, on by default): compare with 'agent10'.
     agent('agent10nokeep', 'agent 10%, no keeping', { TRACING_SAMPLE_RATE: '0.1', TRACING_KEEP_ERRORS: 'false' }, { inDefault: false }),
@@ -156,6 +161,29 @@ function selectVariants(all, spec) {
   return all.filter((v) => ids.includes(v.id));
 }
 
+/**
+ * The env of the "agent + metrics" variant, when this build's config knows TRACING_METRICS (another
+ * change adds metrics): `otel-agent config` run with TRACING_METRICS=otlp must list the variable with
+ * that value. Otherwise undefined and the variant is left out (and the report says so).
+ */
+function metricsEnvOf(buildDir) {
+  const cli = path.join(buildDir, 'src', 'cli', 'main.js');
+  if (!fs.existsSync(cli)) return undefined;
+  let out;
+  try {
+    out = execFileSync(process.execPath, [cli, 'config'], {
+      env: cleanEnv({ TRACING_METRICS: 'otlp' }),
+      encoding: 'utf8',
+      timeout: 20_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch (err) {
+    out = String((err && err.stdout) || ''); // `config` may exit non-zero when it lists problems
+  }
+  const line = /^TRACING_METRICS\s+(\S+)/m.exec(out);
+  return line && line[1].includes('otlp') ? { TRACING_METRICS: 'otlp' } : undefined;
+}
+
 /** Interleaving: round r runs the variants in order, rotated by r (A B C D E, B C D E A, ...). */
 function roundOrder(list, round) {
   const k = round % list.length;
@@ -168,4 +196,4 @@ function agentStartFailure(stderr) {
   return m ? m[1].slice(0, 200) : undefined;
 }
 
-module.exports = { variants, selectVariants, roundOrder, agentStartFailure, ROOT };
+module.exports = { variants, selectVariants, metricsEnvOf, roundOrder, agentStartFailure, ROOT };
