@@ -161,13 +161,27 @@ async function startReceiver() {
 }
 
 // ------------------------------------------------------------------ startup
+/** The first line of a spawn failure, and the last stderr line (Node's error), for the report. */
+function didNotStart(err) {
+  const lines = String((err && err.message) || err).split('\n').filter(Boolean);
+  const cause = lines.slice(1).find((l) => /Error\b/.test(l)) || lines[lines.length - 1];
+  return `did not start: ${lines[0].slice(0, 120)}${lines.length > 1 ? ` / ${cause.trim().slice(0, 160)}` : ''}`;
+}
+
 async function benchStartup(list, nv) {
   const out = Object.fromEntries(list.map((v) => [v.id, []]));
   log(`\n== startup, Node ${nv.version}: ${CFG.startupRuns} interleaved runs x ${list.length} variants (spawn -> "LISTENING", RSS at listening)`);
   for (let run = 0; run < CFG.startupRuns; run++) {
     const line = [];
     for (const v of roundOrder(list, run)) {
-      const app = await spawnListening({ script: APP, nodeArgs: v.nodeArgs, env: v.env, timeoutMs: 30_000, execPath: nv.bin });
+      let app;
+      try {
+        app = await spawnListening({ script: APP, nodeArgs: v.nodeArgs, env: v.env, timeoutMs: 30_000, execPath: nv.bin });
+      } catch (err) {
+        out[v.id].push({ ms: NaN, rss: NaN, failure: didNotStart(err) });
+        line.push(`${v.id} DID NOT START`);
+        continue;
+      }
       await stop(app.child, 0);
       const failure = v.agent ? agentStartFailure(app.stderr()) : undefined;
       out[v.id].push({ ms: app.ms, rss: Number(app.fields[1]), failure });
@@ -228,7 +242,15 @@ async function benchLoad(list, upstreamUrl, nv) {
   await receiver.stats(); // zero the counters
   for (let round = 0; round < CFG.rounds; round++) {
     for (const v of roundOrder(list, round)) {
-      const app = await spawnListening({ script: APP, nodeArgs: v.nodeArgs, env: { ...v.env, BENCH_UPSTREAM_URL: upstreamUrl }, timeoutMs: 30_000, execPath: nv.bin });
+      let app;
+      try {
+        app = await spawnListening({ script: APP, nodeArgs: v.nodeArgs, env: { ...v.env, BENCH_UPSTREAM_URL: upstreamUrl }, timeoutMs: 30_000, execPath: nv.bin });
+      } catch (err) {
+        // A variant that cannot start (a peer on a Node it does not support, say) is reported, not fatal to the run.
+        out[v.id].meta.push({ round, spans: 0, bytes: 0, decodedBytes: 0, requests: 0, otherPaths: {}, stray: [], failure: didNotStart(err), stderr: '' });
+        log(`  round ${round + 1}/${CFG.rounds} ${v.id.padEnd(13)} DID NOT START: ${didNotStart(err)}`);
+        continue;
+      }
       const base = `http://127.0.0.1:${app.fields[0]}`;
       let requests = 0;
       try {
@@ -798,9 +820,9 @@ function renderMarkdown(runs, list, M, elapsedSec) {
     '',
     '- One process tree: the bench process runs autocannon (programmatic); the app (`bench/apps/express-app.js`,',
     '  express 5) runs in a child process on the Node version under test; a bare node:http upstream (`bench/apps/upstream-server.js`)',
-    '  and the receivers (`bench/receiver-process.js`: the test OTLP gRPC receiver, a Datadog-agent-shaped and an APM-server-shaped',
-    '  HTTP endpoint, bench/lib/peer-receivers.js) run in their own child processes. Loopback only. Each Node version is one',
-    '  section of the same run, with its own bare baseline.',
+    '  and the receivers (`bench/receiver-process.js`, one process: OTLP gRPC, bench/lib/otlp-receiver.js; a Datadog-agent-shaped and',
+    '  an APM-server-shaped HTTP endpoint, bench/lib/peer-receivers.js; each only counts bytes and spans, then discards) run in their',
+    '  own child processes. Loopback only. Each Node version is one section of the same run, with its own bare baseline.',
     `- Variants, interleaved (round r starts at variant r, so every variant takes every position): ${list.map((v) => v.label).join(', ')}.`,
     '  Agent: `node -r build/register.js` with TRACING_EXPORTER=otlp, TRACING_ENDPOINT=<receiver>, TRACING_SERVICE_NAME=bench,',
     '  default batch settings (0% / 10% add TRACING_SAMPLE_RATE; disabled sets TRACING_ENABLED=false). Upstream:',
@@ -844,7 +866,11 @@ function renderMarkdown(runs, list, M, elapsedSec) {
 function notesOf(A) {
   const notes = [];
   for (const [id, f] of Object.entries(A.failures)) {
-    notes.push(`(!) ${id}: our agent printed "otel-agent: failed to start (${f.split('\n')[0]})": that variant measured an uninstrumented app.`);
+    notes.push(
+      f.startsWith('did not start')
+        ? `(!) ${id}: the app ${f}.`
+        : `(!) ${id}: our agent printed "otel-agent: failed to start (${f.split('\n')[0]})": that variant measured an uninstrumented app.`,
+    );
   }
   for (const f of Object.values(A.exportFailures || {})) notes.push(`(!) ${f}: its figures compare against an agent that did not export.`);
   if (A.load) {
@@ -966,8 +992,12 @@ async function main() {
     log(`(BENCHMARKS.md not written: ${quick ? '--quick' : only.length < SECTIONS.length ? '--only' : '--no-write'}; raw results in .tmp/bench/last-run.json)`);
   }
   const exportFailures = runs.flatMap((r) => Object.values(r.A.exportFailures).map((f) => `${r.version}: ${f}`));
-  if (exportFailures.length) {
-    console.error(`\nbench: FAILED: ${exportFailures.join('; ')}.\nA variant at 100% sampling that exports nothing makes the comparison a lie: fix its receiver or its settings.`);
+  const startFailures = runs.flatMap((r) => Object.entries(r.A.failures).filter(([, f]) => f.startsWith('did not start')).map(([id, f]) => `${r.version}: ${id} ${f}`));
+  if (exportFailures.length || startFailures.length) {
+    console.error(
+      `\nbench: FAILED: ${[...startFailures, ...exportFailures].join('; ')}.\n` +
+        'A variant that did not run, or that exports nothing at 100% sampling, makes the comparison a lie: fix it before reading the figures.',
+    );
     process.exitCode = 1;
   }
 }

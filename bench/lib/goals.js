@@ -5,7 +5,6 @@
  * number. A row whose variants did not run shows n/a; one whose variant did not export (or whose agent
  * did not start) shows INVALID instead of PASS/MISS.
  */
-const { median } = require('./stats');
 
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
@@ -137,4 +136,4 @@ function peerTable(runs, variantList) {
   return { cols, rows };
 }
 
-module.exports = { GOALS, goalRows, goalTable, peerTable, median };
+module.exports = { GOALS, goalRows, goalTable, peerTable };
