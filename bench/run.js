@@ -31,7 +31,7 @@ const { nodeVersions } = require('./lib/node-versions');
 const { profileVariant, componentRows, topFunctions } = require('./lib/cpuprofile');
 const { goalTable, peerTable } = require('./lib/goals');
 const { runLoad, getJson } = require('./lib/load');
-const { cpuOf, cpuDelta } = require('./lib/cpu');
+const { cpuOf, cpuDelta, settle } = require('./lib/cpu');
 const { median } = require('./lib/stats');
 const { textTable, markdownTable } = require('./lib/table');
 
@@ -228,6 +228,7 @@ async function benchCatalogueStartup(receiverUrl, nv) {
 }
 
 // ------------------------------------------------------------------ load
+
 async function benchLoad(list, upstreamUrl, nv) {
   const out = Object.fromEntries(
     list.map((v) => [v.id, { routes: Object.fromEntries(ROUTES.map((r) => [r.id, []])), openLoop: Object.fromEntries(OPEN_LOOP_ROUTES.map((r) => [r.id, []])), meta: [] }]),
@@ -255,9 +256,12 @@ async function benchLoad(list, upstreamUrl, nv) {
       let requests = 0;
       try {
         await sleep(CFG.idleMs);
+        const settleMs = await settle(app.child.pid);
         const rssIdle = (await getJson(`${base}/__rss`)).body.rss;
         const warm = await runLoad({ url: base, paths: ROUTES.map((r) => r.path), connections: CFG.connections, durationSec: CFG.warmupSec });
         requests += warm.total;
+        // Work the warm-up started (a lazily loaded exporter, the first batches) ends before measuring.
+        const settleAfterWarmMs = await settle(app.child.pid);
         const cells = [];
         for (const route of ROUTES) {
           const cpu0 = cpuOf(app.child.pid);
@@ -304,6 +308,8 @@ async function benchLoad(list, upstreamUrl, nv) {
           stray,
           requests,
           spanNames: recv.names,
+          settleMs,
+          settleAfterWarmMs,
           failure,
           stderr: app.stderr().slice(0, 2000),
         });
@@ -441,6 +447,8 @@ function analyse(list, { startup, load, micro, catalogue, profile }) {
         decodeErrors: sum('decodeErrors'),
         otherPaths: Object.assign({}, ...L.meta.map((m) => m.otherPaths || {})),
         stray: [...new Set(L.meta.flatMap((m) => m.stray || []))],
+        settleMs: median(L.meta.map((m) => m.settleMs)),
+        settleAfterWarmMs: median(L.meta.map((m) => m.settleAfterWarmMs)),
         roundsWithoutExport: L.meta.filter((m) => v.mustExport && !(m.bytes > 0)).map((m) => m.round + 1),
         spanNames: L.meta.length ? L.meta[L.meta.length - 1].spanNames : {},
         stderr: [...new Set(L.meta.flatMap((m) => m.stderr.split('\n').filter(Boolean)))].slice(0, 4),
@@ -576,9 +584,11 @@ function tables(A) {
       { title: 'range over rounds', align: 'right' },
       { title: 'decompressed bytes/request', align: 'right' },
       { title: 'receiver CPU µs/req (/users)', align: 'right' },
+      { title: 'idle after (ms)', align: 'right' },
+      { title: 'idle after warm-up (ms)', align: 'right' },
     ];
     T.push({
-      title: `Per variant during the load runs (RSS ${CFG.idleMs} ms after listening, and after the load; spans and bytes received by the variant's receiver per request sent, over all routes of a round, warm-up and open loop included; bytes are request bodies as received, Elastic's gzip-compressed)`,
+      title: `Per variant during the load runs (RSS once idle: ${CFG.idleMs} ms after listening, then until 200 ms pass with under 10 ms of the app's CPU, "idle after" in ms from the end of the ${CFG.idleMs} ms; and RSS after the load; spans and bytes received by the variant's receiver per request sent, over all routes of a round, warm-up and open loop included; bytes are request bodies as received, Elastic's gzip-compressed)`,
       cols: mcols,
       rows: A.variants.map((v) => {
         const m = A.load[v.id].meta;
@@ -593,6 +603,8 @@ function tables(A) {
           v.receiver && lo !== hi ? `${f0(lo)}-${f0(hi)}` : '',
           v.receiver ? f0(m.decodedBytesPerReq) : '-',
           f0(A.load[v.id].users.receiverCpuUs),
+          f0(m.settleMs),
+          f0(m.settleAfterWarmMs),
         ];
       }),
     });
@@ -836,7 +848,8 @@ function renderMarkdown(runs, list, M, elapsedSec) {
     '  cloud metadata, logging and body capture off. Each peer\'s other defaults are kept (what its users get).',
     '  A variant at 100% whose receiver got no bytes in a round makes the bench exit 1 and its goal rows INVALID;',
     '  a request a peer makes to any other path of its receiver is listed in the notes.',
-    `- Load: per variant and round a fresh app, ${CFG.idleMs} ms idle, ${CFG.warmupSec} s warm-up over all routes, then autocannon`,
+    `- Load: per variant and round a fresh app, ${CFG.idleMs} ms idle and then until it is idle (200 ms under 10 ms of CPU, so an agent's`,
+    `  start-up work stays out of the measured windows), ${CFG.warmupSec} s warm-up over all routes (and again until idle), then autocannon`,
     `  with ${CFG.connections} connections: ${CFG.usersSec} s on /users/:id, ${CFG.otherSec} s on /error, ${CFG.otherSec} s on /fetch; ${CFG.rounds} rounds.`,
     '  req/s is autocannon\'s `requests.average`; p50/p99 are autocannon\'s (1 ms resolution); "exact" percentiles',
     '  come from each response\'s hrtime duration (autocannon\'s `response` event) and give the sub-ms error-path figure.',
@@ -929,7 +942,7 @@ async function main() {
   const all = (urls) => variants({ receivers: urls, agentRegister, metrics });
   const list = selectVariants(all({ otlp: 'http://127.0.0.1:4317', datadog: '', apm: '' }), opt('variants')).map((v) => v.id);
   const versions = nodeVersions(NODE_SPECS);
-  const perVariantLoad = CFG.idleMs / 1000 + CFG.warmupSec + CFG.usersSec + 2 * CFG.otherSec + OPEN_LOOP_ROUTES.length * CFG.openLoopSec + 2.5;
+  const perVariantLoad = CFG.idleMs / 1000 + CFG.warmupSec + CFG.usersSec + 2 * CFG.otherSec + OPEN_LOOP_ROUTES.length * CFG.openLoopSec + 3;
   const estimate =
     versions.length *
     ((only.includes('load') ? CFG.rounds * list.length * perVariantLoad : 0) +

@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnListening, stop, sleep } = require('./proc');
 const { runLoad } = require('./load');
+const { settle } = require('./cpu');
 const { textTable } = require('./table');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -101,6 +102,7 @@ async function profileVariant(v, { routePath, duration, warmSec = 2, dir, upstre
   const base = `http://127.0.0.1:${app.fields[0]}`;
   const sinceSpawn = () => Number(process.hrtime.bigint() - app.t0) / 1e6;
   await runLoad({ url: base, path: routePath, connections: 10, durationSec: warmSec });
+  await settle(app.child.pid); // start-up and warm-up work (the export worker loading its exporter) stays out of the window
   const fromMs = sinceSpawn();
   const res = await runLoad({ url: base, path: routePath, connections: 10, durationSec: duration });
   const toMs = sinceSpawn();
