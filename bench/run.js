@@ -848,7 +848,7 @@ function renderMarkdown(runs, list, M, elapsedSec) {
     '  cloud metadata, logging and body capture off. Each peer\'s other defaults are kept (what its users get).',
     '  A variant at 100% whose receiver got no bytes in a round makes the bench exit 1 and its goal rows INVALID;',
     '  a request a peer makes to any other path of its receiver is listed in the notes.',
-    `- Load: per variant and round a fresh app, ${CFG.idleMs} ms idle and then until it is idle (200 ms under 10 ms of CPU, so an agent's`,
+    `- Load: per variant and round a fresh app, ${CFG.idleMs} ms idle and then until it is idle (200 ms under 10 ms of CPU, at most 3 s, so an agent's`,
     `  start-up work stays out of the measured windows), ${CFG.warmupSec} s warm-up over all routes (and again until idle), then autocannon`,
     `  with ${CFG.connections} connections: ${CFG.usersSec} s on /users/:id, ${CFG.otherSec} s on /error, ${CFG.otherSec} s on /fetch; ${CFG.rounds} rounds.`,
     '  req/s is autocannon\'s `requests.average`; p50/p99 are autocannon\'s (1 ms resolution); "exact" percentiles',

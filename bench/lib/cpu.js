@@ -33,7 +33,7 @@ function cpuDelta(before, after) {
  * background init) can outlast the fixed idle time on a busy machine; it must not land in the
  * measured windows. Resolves how long it waited (reported in the per-variant table).
  */
-const SETTLE_MAX_MS = 5000;
+const SETTLE_MAX_MS = 3000; // bounded: 2 waits x variants x rounds x Node versions must fit the ~20 min budget
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function settle(pid) {
   const t0 = Date.now();
