@@ -900,6 +900,7 @@ function notesOf(A) {
       if (v.mustExport && lo > 0 && hi / lo > 2) notes.push(`${v.label}: exported bytes per request moved ${f0(lo)}-${f0(hi)} over rounds (more than 2x).`);
       if (m.decodeErrors) notes.push(`${v.label}: ${m.decodeErrors} export bodies its receiver could not decode (bytes still counted).`);
       if (Object.keys(m.otherPaths).length) notes.push(`${v.label} also called its receiver at: ${Object.entries(m.otherPaths).map(([k, n]) => `${k} (${n}x)`).join(', ')}.`);
+      if (m.settleMs >= 3000 || m.settleAfterWarmMs >= 3000) notes.push(`${v.label}: the app was still busy after 3 s of waiting to be idle (before or after the warm-up): part of its start-up may be in the measured windows.`);
       if (m.stray.length) notes.push(`${v.label}: receiver(s) ${m.stray.join(', ')} also got data while it ran.`);
       if (m.stderr.length) notes.push(`${v.label} stderr: ${m.stderr.map((s) => '`' + s.slice(0, 160) + '`').join(' ')}`);
     }
