@@ -1,41 +1,33 @@
 'use strict';
 /**
- * The local OTLP gRPC receiver, in its own process so decoding spans does not compete with the
- * load generator's event loop. Reuses the test receiver (build/test/helpers/receivers).
- * Prints `LISTENING <url>`; over IPC answers {type:'stats'} with the spans/exports received since
- * the previous stats call. Stored spans are dropped every 250 ms (only counted) to bound memory.
+ * The bench's receivers, all in one process of their own (so reading exports does not compete with the
+ * load generator's event loop), each reading every body, counting it and discarding it, so no variant
+ * pays for a heavier receiver than another:
+ *   - OTLP gRPC (bench/lib/otlp-receiver.js) for our agent and upstream's register;
+ *   - a Datadog-agent-shaped HTTP endpoint for dd-trace and an APM-server-shaped one for
+ *     elastic-apm-node (bench/lib/peer-receivers.js).
+ * Prints `LISTENING <otlp-url> <datadog-url>|<apm-url>`; over IPC answers {type:'stats'} with what
+ * each received since the previous stats call.
  */
-const path = require('node:path');
-const { startOtlpGrpcReceiver } = require(path.join(__dirname, '..', 'build', 'test', 'helpers', 'receivers', 'index.js'));
-
-let spans = 0;
-let exportCount = 0;
-const spanNames = new Map();
+const { startOtlpCountingReceiver, takeOtlpCounters } = require('./lib/otlp-receiver');
+const { startDatadogAgentReceiver, startApmServerReceiver, takeCounters } = require('./lib/peer-receivers');
 
 async function main() {
-  const receiver = await startOtlpGrpcReceiver();
-  function drain() {
-    spans += receiver.spans.length;
-    exportCount += receiver.rawPayloads.length;
-    for (const s of receiver.spans) {
-      if (spanNames.size < 200 || spanNames.has(s.name)) spanNames.set(s.name, (spanNames.get(s.name) || 0) + 1);
-    }
-    receiver.reset();
-  }
-  setInterval(drain, 250).unref();
+  const otlp = await startOtlpCountingReceiver();
+  const datadog = await startDatadogAgentReceiver();
+  const apm = await startApmServerReceiver();
   process.on('message', (msg) => {
     if (!msg || msg.type !== 'stats') return;
-    drain();
-    const names = Object.fromEntries([...spanNames.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20));
-    process.send({ type: 'stats', id: msg.id, spans, exports: exportCount, names });
-    spans = 0;
-    exportCount = 0;
-    spanNames.clear();
+    const o = takeOtlpCounters(otlp);
+    process.send({ type: 'stats', id: msg.id, spans: o.spans, exports: o.exports, names: o.names, by: { otlp: o, datadog: takeCounters(datadog), apm: takeCounters(apm) } });
   });
   process.on('disconnect', () => {
-    receiver.close().finally(() => process.exit(0));
+    datadog.server.closeAllConnections();
+    apm.server.closeAllConnections();
+    otlp.server.forceShutdown();
+    process.exit(0);
   });
-  process.stdout.write(`LISTENING ${receiver.url}\n`);
+  process.stdout.write(`LISTENING ${otlp.url} ${datadog.url}|${apm.url}\n`);
 }
 
 main().catch((err) => {

@@ -49,30 +49,36 @@ function track(child) {
   return child;
 }
 
-/** Env for a child: the bench's env minus every TRACING_*, OTEL_* and NODE_OPTIONS, plus `extra`. */
+/**
+ * Env for a child: the bench's env minus NODE_OPTIONS and every variable an agent under test reads
+ * (ours and upstream's TRACING_* / OTEL_*, dd-trace's DD_*, Elastic's ELASTIC_APM_*), plus `extra`:
+ * a variable left in the shell must not change what a variant measures.
+ */
+const AGENT_ENV = /^(TRACING_|OTEL_|DD_|ELASTIC_APM_)/;
 function cleanEnv(extra) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('TRACING_') || k.startsWith('OTEL_') || k === 'NODE_OPTIONS') continue;
+    if (AGENT_ENV.test(k) || k === 'NODE_OPTIONS') continue;
     env[k] = v;
   }
   return Object.assign(env, extra);
 }
 
 /**
- * Spawns `node <nodeArgs> <script>` and resolves when it prints `LISTENING <a> [<b>]` on stdout.
+ * Spawns `node <nodeArgs> <script>` (`execPath`: which node binary, default the bench's own) and resolves when it prints `LISTENING <a> [<b>]` on stdout.
  * Resolves { child, t0, tListening, ms, fields, stderr() }; rejects on exit or timeout.
  */
-function spawnListening({ script, nodeArgs = [], env = {}, timeoutMs = 20_000, ipc = false, cwd }) {
+function spawnListening({ script, nodeArgs = [], env = {}, timeoutMs = 20_000, ipc = false, cwd, execPath = process.execPath }) {
   return new Promise((resolve, reject) => {
     const stdio = ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
     const t0 = process.hrtime.bigint();
     const child = track(
-      (ipc ? fork : spawn)(ipc ? script : process.execPath, ipc ? [] : [...nodeArgs, script], {
+      (ipc ? fork : spawn)(ipc ? script : execPath, ipc ? [] : [...nodeArgs, script], {
         env: cleanEnv(env),
         stdio,
         cwd,
         execArgv: ipc ? nodeArgs : undefined,
+        execPath: ipc ? execPath : undefined,
       }),
     );
     let out = '';
