@@ -35,7 +35,7 @@ export interface MetricsHostOptions {
 }
 
 /** Masks a snapshot's attributes through the policy, caching each series' result under its key. */
-function createSnapshotMasker(policy: MaskingPolicy | undefined): (snapshot: MetricsSnapshot) => MetricsSnapshot {
+export function createSnapshotMasker(policy: MaskingPolicy | undefined): (snapshot: MetricsSnapshot) => MetricsSnapshot {
   if (policy === undefined) return (snapshot) => snapshot;
   const cache = new Map<string, MetricAttributes>();
   const masked = (key: string, attributes: MetricAttributes): MetricAttributes => {
