@@ -34,8 +34,10 @@ export function startRuntimeMetrics(logger: AgentLogger): RuntimeMetrics | undef
     }
     const reader = new CollectedOnDemand();
     const provider = new sdk.MeterProvider({ readers: [reader] });
-    // Sampled every 5 s, not upstream's default 10 ms: the event loop delay histogram runs on its own timer.
-    const instrumentation = new RuntimeNodeInstrumentation({ monitoringPrecision: 5000 });
+    // The event loop delay is sampled every 50 ms (upstream's default is 10 ms): its collector reports
+    // nothing for a collection with fewer than 5 samples and resets after each, so the sampling must
+    // be finer than a 1 s scrape by far, but need not wake the loop 100 times a second.
+    const instrumentation = new RuntimeNodeInstrumentation({ monitoringPrecision: 50 });
     instrumentation.setMeterProvider(provider);
     instrumentation.enable();
 
