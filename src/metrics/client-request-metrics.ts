@@ -45,13 +45,16 @@ function recorder(duration: DurationHistogram, exemplars: ExportedTraceExemplars
     flight.done = true;
     const seconds = (performance.now() - flight.start) / 1000;
     if (errorType === undefined && status !== undefined && status >= 400) errorType = String(status);
-    const key = `${flight.method}\u0000${flight.scheme}\u0000${flight.address}\u0000${flight.port}\u0000${status ?? ''}\u0000${errorType ?? ''}\u0000${version ?? ''}`;
-    const attributes: MetricAttributes = { 'http.request.method': flight.method, 'server.address': flight.address, 'server.port': flight.port, 'url.scheme': flight.scheme };
-    if (status !== undefined) attributes['http.response.status_code'] = status;
-    if (errorType !== undefined) attributes['error.type'] = errorType;
-    if (version !== undefined) attributes['network.protocol.version'] = version;
-    const target = duration.record(key, attributes, seconds);
-    exemplars.offer(target, flight.spanContext, seconds, errorType !== undefined);
+    const node = duration.root.at(flight.method).at(flight.scheme).at(flight.address).at(flight.port).at(status).at(errorType).at(version);
+    let series = node.series;
+    if (series === undefined) {
+      const attributes: MetricAttributes = { 'http.request.method': flight.method, 'server.address': flight.address, 'server.port': flight.port, 'url.scheme': flight.scheme };
+      if (status !== undefined) attributes['http.response.status_code'] = status;
+      if (errorType !== undefined) attributes['error.type'] = errorType;
+      if (version !== undefined) attributes['network.protocol.version'] = version;
+      series = duration.createSeries(node, attributes);
+    }
+    exemplars.offer(series, duration.add(series, seconds), flight.spanContext, seconds, errorType !== undefined);
   };
 }
 

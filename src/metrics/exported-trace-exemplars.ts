@@ -16,13 +16,14 @@ import type { SpanContext } from '@opentelemetry/api';
 import type { KeptBy } from '../sdk/kept-by';
 import type { OutcomeKeepingProcessor } from '../sdk/keep-by-outcome';
 import { DurationHistogram, ExemplarPriority } from './duration-histogram';
-import type { BucketRef } from './duration-histogram';
+import type { Series } from './duration-histogram';
 
 /** Undecided traces whose measurements wait for their decision, at most (the oldest is forgotten first). */
 const MAX_WAITING_TRACES = 1000;
 
 interface Waiting {
-  target: BucketRef;
+  series: Series;
+  bucket: number;
   spanId: string;
   value: number;
   timeMs: number;
@@ -44,24 +45,23 @@ export class ExportedTraceExemplars {
   }
 
   /** `spanContext` is the request's span (or its parent's); `isError` prefers it within its bucket. */
-  offer(target: BucketRef, spanContext: SpanContext | undefined, seconds: number, isError: boolean): void {
+  offer(series: Series, bucket: number, spanContext: SpanContext | undefined, seconds: number, isError: boolean): void {
     if (!this._exported || spanContext === undefined) return;
-    const { traceId, spanId } = spanContext;
     const priority = isError ? ExemplarPriority.Error : ExemplarPriority.Normal;
-    const timeMs = Date.now();
     if ((spanContext.traceFlags & TraceFlags.SAMPLED) !== 0) {
-      DurationHistogram.offerExemplar(target, { traceId, spanId, value: seconds, timeMs }, priority);
+      DurationHistogram.offerExemplar(series, bucket, spanContext.traceId, spanContext.spanId, seconds, Date.now(), priority);
       return;
     }
     if (this._keeping === undefined) return;
+    const { traceId, spanId } = spanContext;
     const decision = this._keeping.decisionOf(traceId);
     if (decision === 'dropped') return;
     if (decision !== undefined) {
-      DurationHistogram.offerExemplar(target, { traceId, spanId, value: seconds, timeMs }, keptPriority(decision, priority));
+      DurationHistogram.offerExemplar(series, bucket, traceId, spanId, seconds, Date.now(), keptPriority(decision, priority));
       return;
     }
     const waiting = this._waiting.get(traceId);
-    const entry: Waiting = { target, spanId, value: seconds, timeMs, priority };
+    const entry: Waiting = { series, bucket, spanId, value: seconds, timeMs: Date.now(), priority };
     if (waiting !== undefined) {
       waiting.push(entry);
       return;
@@ -76,8 +76,8 @@ export class ExportedTraceExemplars {
     this._waiting.delete(traceId);
     if (keptBy === undefined) return; // dropped: its trace does not exist anywhere
     try {
-      for (const { target, spanId, value, timeMs, priority } of waiting) {
-        DurationHistogram.offerExemplar(target, { traceId, spanId, value, timeMs }, keptPriority(keptBy, priority));
+      for (const { series, bucket, spanId, value, timeMs, priority } of waiting) {
+        DurationHistogram.offerExemplar(series, bucket, traceId, spanId, value, timeMs, keptPriority(keptBy, priority));
       }
     } catch {
       // Never into the span processor that told us; an exemplar less is all that is lost.

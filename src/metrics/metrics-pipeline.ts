@@ -53,7 +53,10 @@ export function startMetricsPipeline(options: MetricsPipelineOptions): MetricsPi
   const startTimeMs = Date.now();
   const serverDuration = new DurationHistogram('http.server.request.duration', 'Duration of HTTP server requests.', METRICS_SCOPE);
   const clientDuration = new DurationHistogram('http.client.request.duration', 'Duration of HTTP client requests.', METRICS_SCOPE);
-  const activeRequests = new UpDownCounter('http.server.active_requests', 'Number of active HTTP server requests.', '{request}', METRICS_SCOPE);
+  const activeRequests = new UpDownCounter('http.server.active_requests', 'Number of active HTTP server requests.', '{request}', METRICS_SCOPE, [
+    'http.request.method',
+    'url.scheme',
+  ]);
   const exemplars = new ExportedTraceExemplars(options.spansExported, options.keeping);
 
   observeServerRequests(createServerRequestObserver(serverDuration, activeRequests, exemplars));

@@ -1,7 +1,10 @@
 /** The request-duration histogram: semconv buckets, cumulative counts, exemplar slots, the series bound. */
 import { expect } from 'chai';
 import { DurationHistogram, ExemplarPriority, HTTP_DURATION_BOUNDS, MAX_SERIES } from '../../../src/metrics/duration-histogram';
+import type { BucketRef } from '../../../src/metrics/duration-histogram';
 
+const offer = (target: BucketRef, e: { traceId: string; spanId: string; value: number; timeMs: number }, priority: ExemplarPriority) =>
+  DurationHistogram.offerExemplar(target.series, target.bucket, e.traceId, e.spanId, e.value, e.timeMs, priority);
 const exemplar = (id: string, value: number, timeMs: number) => ({ traceId: id.repeat(32).slice(0, 32), spanId: id.repeat(16).slice(0, 16), value, timeMs });
 
 describe('metrics: DurationHistogram', () => {
@@ -21,7 +24,7 @@ describe('metrics: DurationHistogram', () => {
     histogram.record('a', { route: 'a' }, 0.3);
     histogram.record('b', { route: 'b' }, 20);
     const [a, b] = histogram.snapshot().points;
-    expect(a).to.deep.include({ key: 'a', attributes: { route: 'a' }, count: 2, min: 0.002, max: 0.3 });
+    expect(a).to.deep.include({ key: '{"route":"a"}', attributes: { route: 'a' }, count: 2, min: 0.002, max: 0.3 });
     expect(a.sum).to.be.closeTo(0.302, 1e-12);
     expect(a.bucketCounts[0]).to.equal(1);
     expect(a.bucketCounts[7]).to.equal(1);
@@ -33,12 +36,12 @@ describe('metrics: DurationHistogram', () => {
   it('an exemplar slot prefers errors, takes newer samples of equal priority, and a lower one only after a minute', () => {
     const histogram = new DurationHistogram('d', '', 'scope');
     const target = histogram.record('a', {}, 0.003);
-    DurationHistogram.offerExemplar(target, exemplar('1', 0.003, 1000), ExemplarPriority.Error);
-    DurationHistogram.offerExemplar(target, exemplar('2', 0.004, 2000), ExemplarPriority.Normal);
+    offer(target, exemplar('1', 0.003, 1000), ExemplarPriority.Error);
+    offer(target, exemplar('2', 0.004, 2000), ExemplarPriority.Normal);
     expect(histogram.snapshot().points[0].exemplars[0]!.traceId).to.equal('1'.repeat(32));
-    DurationHistogram.offerExemplar(target, exemplar('3', 0.001, 3000), ExemplarPriority.Error);
+    offer(target, exemplar('3', 0.001, 3000), ExemplarPriority.Error);
     expect(histogram.snapshot().points[0].exemplars[0]).to.deep.equal(exemplar('3', 0.001, 3000));
-    DurationHistogram.offerExemplar(target, exemplar('4', 0.002, 3000 + 60_000), ExemplarPriority.Normal);
+    offer(target, exemplar('4', 0.002, 3000 + 60_000), ExemplarPriority.Normal);
     expect(histogram.snapshot().points[0].exemplars[0]!.traceId).to.equal('4'.repeat(32));
     // Other buckets keep none.
     expect(histogram.snapshot().points[0].exemplars.slice(1).every((slot) => slot === null)).to.equal(true);

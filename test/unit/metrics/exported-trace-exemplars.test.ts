@@ -8,11 +8,13 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { loadConfig } from '../../../src/config/load-config';
 import { createLogger } from '../../../src/logger';
 import { DurationHistogram } from '../../../src/metrics/duration-histogram';
+import type { BucketRef, Series } from '../../../src/metrics/duration-histogram';
 import { ExportedTraceExemplars } from '../../../src/metrics/exported-trace-exemplars';
 import { OutcomeKeepingProcessor } from '../../../src/sdk/keep-by-outcome';
 import { AgentSampler } from '../../../src/sdk/sampling';
 import type { WorkerSpanProcessor } from '../../../src/sdk/worker-span-processor';
 
+const at = (ref: BucketRef): [Series, number] => [ref.series, ref.bucket];
 const noExport = { onStart() {}, onEnd() {}, acceptKept() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 
 function setup(env: Record<string, string> = {}) {
@@ -31,8 +33,8 @@ describe('metrics: ExportedTraceExemplars', () => {
     const { histogram } = setup();
     const sampled = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED };
     const exemplars = new ExportedTraceExemplars(true, undefined);
-    exemplars.offer(histogram.record('x', {}, 0.01), sampled, 0.01, false);
-    exemplars.offer(histogram.record('x', {}, 0.02), { ...sampled, traceId: 'c'.repeat(32), traceFlags: TraceFlags.NONE }, 0.02, true);
+    exemplars.offer(...at(histogram.record('x', {}, 0.01)), sampled, 0.01, false);
+    exemplars.offer(...at(histogram.record('x', {}, 0.02)), { ...sampled, traceId: 'c'.repeat(32), traceFlags: TraceFlags.NONE }, 0.02, true);
     const slots = histogram.snapshot().points[0].exemplars.filter((slot) => slot !== null);
     expect(slots.map((slot) => slot!.traceId)).to.deep.equal(['a'.repeat(32)]);
   });
@@ -40,7 +42,7 @@ describe('metrics: ExportedTraceExemplars', () => {
   it('no span exporter: no exemplar, even of a sampled request', () => {
     const { histogram } = setup();
     const exemplars = new ExportedTraceExemplars(false, undefined);
-    exemplars.offer(histogram.record('x', {}, 0.01), { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED }, 0.01, false);
+    exemplars.offer(...at(histogram.record('x', {}, 0.01)), { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED }, 0.01, false);
     expect(histogram.snapshot().points[0].exemplars.every((slot) => slot === null)).to.equal(true);
   });
 
@@ -48,7 +50,7 @@ describe('metrics: ExportedTraceExemplars', () => {
     const { tracer, histogram, exemplars, exemplarIds } = setup();
     // Measurement first (the response closed before the span ended): it waits for the decision.
     const first = tracer.startSpan('GET /fail', { kind: SpanKind.SERVER });
-    exemplars.offer(histogram.record('fail', {}, 0.01), first.spanContext(), 0.01, true);
+    exemplars.offer(...at(histogram.record('fail', {}, 0.01)), first.spanContext(), 0.01, true);
     expect(exemplarIds()).to.deep.equal([]);
     expect(exemplars.waitingTraces).to.equal(1);
     first.setStatus({ code: SpanStatusCode.ERROR });
@@ -59,18 +61,18 @@ describe('metrics: ExportedTraceExemplars', () => {
     const second = tracer.startSpan('GET /fail', { kind: SpanKind.SERVER });
     second.setStatus({ code: SpanStatusCode.ERROR });
     second.end();
-    exemplars.offer(histogram.record('fail2', {}, 0.01), second.spanContext(), 0.01, true);
+    exemplars.offer(...at(histogram.record('fail2', {}, 0.01)), second.spanContext(), 0.01, true);
     expect(exemplarIds()).to.include(second.spanContext().traceId);
   });
 
   it('not head-sampled and dropped (nothing went wrong): no exemplar, in either order', () => {
     const { tracer, histogram, exemplars, exemplarIds } = setup();
     const first = tracer.startSpan('GET /ok', { kind: SpanKind.SERVER });
-    exemplars.offer(histogram.record('ok', {}, 0.01), first.spanContext(), 0.01, false);
+    exemplars.offer(...at(histogram.record('ok', {}, 0.01)), first.spanContext(), 0.01, false);
     first.end();
     const second = tracer.startSpan('GET /ok', { kind: SpanKind.SERVER });
     second.end();
-    exemplars.offer(histogram.record('ok', {}, 0.01), second.spanContext(), 0.01, false);
+    exemplars.offer(...at(histogram.record('ok', {}, 0.01)), second.spanContext(), 0.01, false);
     expect(exemplarIds()).to.deep.equal([]);
     expect(exemplars.waitingTraces).to.equal(0);
   });
@@ -80,7 +82,7 @@ describe('metrics: ExportedTraceExemplars', () => {
     const root = tracer.startSpan('GET /chain', { kind: SpanKind.SERVER });
     const ctx = trace.setSpan(context.active(), root);
     const client = tracer.startSpan('GET', { kind: SpanKind.CLIENT }, ctx);
-    exemplars.offer(histogram.record('client', {}, 0.01), client.spanContext(), 0.01, false);
+    exemplars.offer(...at(histogram.record('client', {}, 0.01)), client.spanContext(), 0.01, false);
     client.end();
     expect(exemplarIds()).to.deep.equal([]);
     root.setAttribute('http.response.status_code', 502);
