@@ -100,6 +100,8 @@ export function startMetricsPipeline(options: MetricsPipelineOptions): MetricsPi
 
   let lastFinalId = 0;
   let stopped = false;
+  // Prometheus alone pushes nothing: exit need not wait for the worker (which may not even have started).
+  const pushes = config.metricsExporters.some((name) => name === 'otlp' || name === 'otlp-http' || name === 'console');
   const stop = () => {
     if (stopped) return;
     stopped = true;
@@ -110,6 +112,7 @@ export function startMetricsPipeline(options: MetricsPipelineOptions): MetricsPi
 
   const pipeline: MetricsPipeline = {
     beginFinalExport(deadline) {
+      if (!pushes) return;
       handOver();
       lastFinalId = nextFinalId++;
       post({ type: 'final', id: lastFinalId, snapshot: snapshotWith(runtime?.last ?? []), deadline });
@@ -128,6 +131,11 @@ export function startMetricsPipeline(options: MetricsPipelineOptions): MetricsPi
     },
     async shutdown() {
       if (stopped) return;
+      if (!pushes) {
+        stop();
+        port.close();
+        return;
+      }
       const deadline = Date.now() + config.shutdownTimeoutMs;
       const extra = (await runtime?.collect()) ?? [];
       stop();

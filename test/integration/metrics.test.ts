@@ -11,6 +11,7 @@ import { fixture } from '../helpers/paths';
 import { startOtlpGrpcReceiver, startOtlpMetricsGrpcReceiver, startOtlpMetricsHttpReceiver } from '../helpers/receivers';
 import type { Receiver, ReceivedMetricPoint, ReceivedMetricsRequest } from '../helpers/receivers';
 import { freePort, requireOrSkip, startPrometheus } from '../helpers/services';
+import { refusedPort } from '../helpers/refused-port';
 import type { RunningPrometheus } from '../helpers/services';
 
 const SEMCONV_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -219,6 +220,30 @@ describe('metrics with exemplars (integration)', function () {
       expect(requests[requests.length - 1].points.some((point) => point.metric === 'v8js.memory.heap.used')).to.equal(true);
       // No span exporter: no trace exists to open, so no exemplar.
       expect(durationPoints(requests, 'http.server.request.duration').flatMap((point) => point.exemplars)).to.deep.equal([]);
+    } finally {
+      await metrics.close();
+    }
+  });
+
+  it('client requests (node:http and fetch), failures by error code, in the export at the end of a short script', async () => {
+    const metrics = await startOtlpMetricsGrpcReceiver();
+    const server = startApp(fixture('express5-app.js'), { agent: 'none' });
+    apps.push(server);
+    try {
+      const live = `http://127.0.0.1:${await server.port()}`;
+      const refused = `http://127.0.0.1:${await refusedPort()}`;
+      const run = await runApp(fixture('metrics-client-script.js'), {
+        env: { TRACING_EXPORTER: 'none', TRACING_METRICS: 'otlp', TRACING_METRICS_ENDPOINT: metrics.url },
+        args: [live, refused],
+      });
+      expect(run.code, run.stderr).to.equal(0);
+      const requests = await metrics.waitFor((r) => countOf(durationPoints(r, 'http.client.request.duration'), () => true) === 4, 20_000, '4 client requests');
+      const points = durationPoints(requests, 'http.client.request.duration');
+      const livePort = Number(new URL(live).port);
+      expect(countOf(points, (p) => p.attributes['server.port'] === livePort && p.attributes['http.response.status_code'] === 200 && p.attributes['server.address'] === '127.0.0.1')).to.equal(2);
+      expect(countOf(points, (p) => p.attributes['error.type'] === 'ECONNREFUSED')).to.equal(2);
+      expect(countOf(points, (p) => p.attributes['network.protocol.version'] === '1.1')).to.equal(1); // node:http's response says it
+      for (const point of points) expect(point.attributes).to.include({ 'http.request.method': 'GET', 'url.scheme': 'http' });
     } finally {
       await metrics.close();
     }
