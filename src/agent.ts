@@ -15,6 +15,7 @@ import { installLazyInstrumentations } from './instrumentations/lazy-loader';
 import { planInstrumentations } from './instrumentations/plan';
 import { registerEsmLoaderHook, shouldRegisterEsmHook } from './esm';
 import { installPatches } from './patches';
+import { isMetricsOn } from './config/metrics-options';
 
 export interface RunningAgent {
   readonly loaded: LoadedConfig;
@@ -71,10 +72,24 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
       esm: esmHookInstalled,
     }),
   );
-  const uninstallExitHooks = pipeline.exportProcessor ? installExitHooks(pipeline.exportProcessor, config, logger) : () => {};
+  // Metrics only when asked for: the module is not even loaded otherwise.
+  const metrics =
+    isMetricsOn(config.metricsExporters) && pipeline.workerHost !== undefined
+      ? safely('metrics', undefined, () =>
+          (require('./metrics/metrics-pipeline') as typeof import('./metrics/metrics-pipeline')).startMetricsPipeline({
+            config,
+            worker: pipeline.workerHost!,
+            spansExported: pipeline.exportProcessor !== undefined,
+            keeping: pipeline.keepingProcessor,
+            logger,
+          }),
+        )
+      : undefined;
+  const finalExports = metrics !== undefined ? [{ what: 'metrics', beginFinalExport: metrics.beginFinalExport, awaitFinalExport: metrics.awaitFinalExport }] : [];
+  const uninstallExitHooks = pipeline.workerHost ? installExitHooks(pipeline.workerHost, config, logger, finalExports) : () => {};
 
   logger.info(
-    `tracing service "${config.serviceName}" with ${plan.eager.join(', ') || 'no instrumentation'}${plan.lazy.size > 0 ? ` (${[...plan.lazy.keys()].join(', ')} when their module loads)` : ''}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling`,
+    `tracing service "${config.serviceName}" with ${plan.eager.join(', ') || 'no instrumentation'}${plan.lazy.size > 0 ? ` (${[...plan.lazy.keys()].join(', ')} when their module loads)` : ''}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling${metrics !== undefined ? `; metrics to ${config.metricsExporters.join(', ')}` : ''}`,
   );
 
   running = {
@@ -88,7 +103,9 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
         uninstallPatches();
         unregisterInstrumentations();
         lazy?.uninstall();
+        await metrics?.shutdown();
         await pipeline.provider.shutdown();
+        if (pipeline.workerHost !== pipeline.exportProcessor) await pipeline.workerHost?.shutdown();
       } catch (err) {
         reportInternalError('shutdown', err);
       }

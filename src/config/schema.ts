@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import type { AgentConfig, ConfigKey } from './types';
-import { CLIENT_IP_MODES, ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS } from './types';
+import { CLIENT_IP_MODES, ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS, METRICS_EXPORTER_NAMES } from './types';
 import type { AnyConfigOption, ConfigOption, ValueParser } from './option-types';
 import {
   integerBetween,
@@ -52,6 +52,14 @@ import {
   usesOtlp,
 } from './otel-fallbacks';
 import { parsePathGlobs, parseSamplingRules } from './sampling-options';
+import {
+  metricsEndpointFromTraces,
+  OTLP_METRICS_PROTOCOL_VARIABLES,
+  parseOtelMetricsExporter,
+  parseOtlpMetricsBaseEndpoint,
+  parseTracingMetrics,
+  usesOtlpMetrics,
+} from './metrics-options';
 import { DEFAULT_RESOURCE_DETECTORS, parsePropagators, parseResourceDetectors, PROPAGATOR_NAMES, RESOURCE_DETECTOR_NAMES } from './option-parsers';
 import { serviceNameFromPackageName } from './app-package';
 
@@ -528,6 +536,82 @@ export const CONFIG_OPTIONS = [
     default: 'warn',
     parse: oneOf(LOG_LEVELS, 'log level'),
     doc: `Agent diagnostics on stderr: ${LOG_LEVELS.join(', ')}.`,
+  }),
+  option({
+    key: 'metricsExporters',
+    envVar: 'TRACING_METRICS',
+    otelFallbacks: [
+      { envVar: 'OTEL_METRICS_EXPORTER', note: `otlp, prometheus, console, none; otlp per ${OTLP_METRICS_PROTOCOL_VARIABLES.join(' / ')}, else http/protobuf as upstream`, parse: parseOtelMetricsExporter },
+    ],
+    type: 'list',
+    default: ['none'],
+    defaultDoc: '`none` (off: nothing metrics-related is loaded)',
+    parse: parseTracingMetrics,
+    doc: `HTTP request metrics with exemplars (and runtime metrics), comma-separated: ${METRICS_EXPORTER_NAMES.join(', ')} (otlp is gRPC unless OTEL_EXPORTER_OTLP_METRICS_PROTOCOL says http/protobuf; prometheus serves a scrape endpoint; false means none).`,
+  }),
+  option({
+    key: 'metricsEndpoint',
+    envVar: 'TRACING_METRICS_ENDPOINT',
+    otelFallbacks: [
+      { envVar: 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', note: 'as-is', appliesWhen: usesOtlpMetrics },
+      { envVar: 'OTEL_EXPORTER_OTLP_ENDPOINT', note: 'otlp-http appends /v1/metrics', appliesWhen: usesOtlpMetrics, parse: parseOtlpMetricsBaseEndpoint },
+    ],
+    type: 'url',
+    default: undefined,
+    defaultDoc: "the spans' endpoint when it speaks the same protocol, else http://localhost:4317 (gRPC) or http://localhost:4318/v1/metrics",
+    derivedDefault: metricsEndpointFromTraces,
+    parse: parseHttpUrl,
+    whenUnset: "the OTLP metrics exporter's default endpoint",
+    doc: 'Collector URL for OTLP metrics (http:// or https://), used as written; TLS settings are the spans\'.',
+  }),
+  option({
+    key: 'metricsHeaders',
+    envVar: 'TRACING_METRICS_HEADERS',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_OTLP_METRICS_HEADERS' }, { envVar: 'OTEL_EXPORTER_OTLP_HEADERS' }],
+    type: 'key=value list',
+    default: {},
+    defaultDoc: 'TRACING_HEADERS',
+    derivedDefault: (ctx) =>
+      ctx.resolved.headers !== undefined && Object.keys(ctx.resolved.headers).length > 0 ? { value: { ...ctx.resolved.headers }, source: 'TRACING_HEADERS' } : undefined,
+    parse: keyValueList({ kind: 'header' }),
+    secret: true,
+    doc: 'Headers sent with OTLP metrics, `k=v,k2=v2`, values percent-decoded; never printed.',
+  }),
+  option({
+    key: 'metricsExportIntervalMs',
+    envVar: 'TRACING_METRICS_INTERVAL_MS',
+    otelFallbacks: [{ envVar: 'OTEL_METRIC_EXPORT_INTERVAL' }],
+    type: 'integer',
+    default: 60000,
+    parse: integerBetween(100, TEN_MINUTES_MS, ' milliseconds'),
+    doc: 'Milliseconds between OTLP (and console) metrics exports; a last export happens at exit. Prometheus scrapes on its own schedule.',
+  }),
+  option({
+    key: 'prometheusHost',
+    envVar: 'TRACING_PROMETHEUS_HOST',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_PROMETHEUS_HOST' }],
+    type: 'string',
+    default: '0.0.0.0',
+    parse: textMatching(/^[A-Za-z0-9._:%[\]-]{1,253}$/, 'a host name or IP address', 'host'),
+    doc: 'Address the Prometheus scrape endpoint listens on (all IPv4 interfaces by default, as upstream\'s exporter; 127.0.0.1 for loopback only).',
+  }),
+  option({
+    key: 'prometheusPort',
+    envVar: 'TRACING_PROMETHEUS_PORT',
+    otelFallbacks: [{ envVar: 'OTEL_EXPORTER_PROMETHEUS_PORT' }],
+    type: 'integer',
+    default: 9464,
+    parse: integerBetween(1, 65535),
+    doc: 'Port of the Prometheus scrape endpoint (any path; OpenMetrics with exemplars when the scraper asks for it, else the classic text format).',
+  }),
+  option({
+    key: 'runtimeMetrics',
+    envVar: 'TRACING_METRICS_RUNTIME',
+    otelFallbacks: [],
+    type: 'boolean',
+    default: true,
+    parse: parseBoolean,
+    doc: 'With metrics on: event loop delay, heap and GC metrics (@opentelemetry/instrumentation-runtime-node).',
   }),
   option({
     key: 'piiMasking',

@@ -9,6 +9,10 @@ import type { PropagatorName, ResourceDetectorName } from './option-parsers';
 export const EXPORTER_NAMES = ['otlp', 'otlp-http', 'jaeger', 'zipkin', 'console', 'file', 'none'] as const;
 export type ExporterName = (typeof EXPORTER_NAMES)[number];
 
+/** Where metrics go (TRACING_METRICS): otlp is gRPC, otlp-http is HTTP/protobuf, prometheus a scrape endpoint. */
+export const METRICS_EXPORTER_NAMES = ['otlp', 'otlp-http', 'prometheus', 'console', 'none'] as const;
+export type MetricsExporterName = (typeof METRICS_EXPORTER_NAMES)[number];
+
 export const ESM_HOOK_MODES = ['auto', 'on', 'off'] as const;
 export type EsmHookMode = (typeof ESM_HOOK_MODES)[number];
 
@@ -85,6 +89,17 @@ export interface AgentConfig {
   exportTimeoutMs: number;
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+
+  // Metrics (see README "Metrics"); ['none'] means nothing metrics-related is loaded.
+  metricsExporters: MetricsExporterName[];
+  /** OTLP metrics URL; undefined: the spans' endpoint when the protocol matches, else the exporter's default. */
+  metricsEndpoint: string | undefined;
+  metricsHeaders: Record<string, string>;
+  metricsExportIntervalMs: number;
+  prometheusHost: string;
+  prometheusPort: number;
+  /** Event loop delay, heap and GC metrics through @opentelemetry/instrumentation-runtime-node. */
+  runtimeMetrics: boolean;
 
   // Error paths (see README "Errors and PII").
   piiMasking: boolean;

@@ -11,6 +11,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, ServerResponse } from 'http';
+import { reportInternalError } from '../safe';
 
 const serverSpans = new WeakMap<IncomingMessage, Span>();
 
@@ -57,8 +58,30 @@ interface OpenServerSpan {
 
 const openServerSpans = new Set<OpenServerSpan>();
 
-/** Called in the request's context (the http instrumentation's responseHook). */
+/**
+ * Told about every incoming request, sampled or not, when it starts (metrics/server-request-metrics.ts
+ * registers one when metrics are on; otherwise nothing runs here). `rpc` is the request's RPC metadata,
+ * whose `route` the framework instrumentations write later, while the request is handled.
+ */
+export type ServerRequestObserver = (span: Span, response: ServerResponse, rpc: RPCMetadata | undefined) => void;
+
+let serverRequestObserver: ServerRequestObserver | undefined;
+
+/** Sets (or, with undefined, clears) the one observer of incoming requests. */
+export function observeServerRequests(observer: ServerRequestObserver | undefined): void {
+  serverRequestObserver = observer;
+}
+
+/** Called in the request's context (the http instrumentation's responseHook), for every request. */
 export function trackOpenServerSpan(span: Span, response: ServerResponse): void {
+  if (serverRequestObserver !== undefined) {
+    const metadata = getRPCMetadata(context.active());
+    try {
+      serverRequestObserver(span, response, metadata?.type === RPCType.HTTP ? metadata : undefined);
+    } catch (err) {
+      reportInternalError('request metrics', err); // fail open, without a closure per request
+    }
+  }
   if (!span.isRecording()) return; // an unsampled span exports nothing: nothing to end at exit
   const rpc = getRPCMetadata(context.active());
   const entry: OpenServerSpan = { span, response, rpc: rpc?.type === RPCType.HTTP ? rpc : undefined };

@@ -68,15 +68,33 @@ function signalExitListeners(others: number): number {
   return Math.min(others, countOf(v3) + countOf(v4));
 }
 
-export function installExitHooks(processor: WorkerSpanProcessor, config: AgentConfig, logger: AgentLogger): () => void {
+/**
+ * Another signal's last export at exit (metrics: metrics/metrics-pipeline.ts): begun before the spans'
+ * flush and awaited after it, so both run in the worker at once within the one exit budget.
+ */
+export interface FinalExport {
+  readonly what: string;
+  beginFinalExport(deadline: number): void;
+  /** Blocks until done or `deadline` (wall-clock ms); false on timeout. */
+  awaitFinalExport(deadline: number): boolean;
+}
+
+export function installExitHooks(processor: WorkerSpanProcessor, config: AgentConfig, logger: AgentLogger, finalExports: readonly FinalExport[] = []): () => void {
   const flushBeforeExit = () =>
     safely('flush at exit', undefined, () => {
       // Requests still in flight (process.exit() in a handler, a signal mid-request) end here, or be lost.
       endOpenServerSpans();
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      for (const other of finalExports) safely(`final ${other.what} export`, undefined, () => other.beginFinalExport(deadline));
       if (!processor.flushSync(config.shutdownTimeoutMs)) {
         logger.warn(`flushing spans at exit took longer than TRACING_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; unexported spans were dropped`);
       }
       processor.reportDroppedSpans();
+      for (const other of finalExports) {
+        if (!safely(`final ${other.what} export`, true, () => other.awaitFinalExport(deadline))) {
+          logger.warn(`exporting ${other.what} at exit took longer than TRACING_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; the last ${other.what} were not exported`);
+        }
+      }
     });
 
   const onExit = () => flushBeforeExit();

@@ -260,6 +260,10 @@ function startExportWorker(data: ExportWorkerData): void {
   };
 
   parentPort?.on('message', (message: ToExportWorker) => {
+    if (message.type === 'metrics') {
+      startMetricsHostIn(config, message, resource, policy, logger);
+      return;
+    }
     ingest(message.spans);
     if (message.type !== 'flush') return;
     const work = message.shutdown
@@ -276,6 +280,33 @@ function startExportWorker(data: ExportWorkerData): void {
       acknowledge(message.id, message.sync, !completed);
     });
   });
+}
+
+/**
+ * Metrics are on (metrics/metrics-pipeline.ts sent its channel): the Prometheus endpoint and the metrics
+ * exporters start here, loaded only then. Their resource is the spans' (primitive values, masked).
+ */
+function startMetricsHostIn(
+  config: AgentConfig,
+  message: Extract<ToExportWorker, { type: 'metrics' }>,
+  resource: Resource,
+  policy: MaskingPolicy | undefined,
+  logger: AgentLogger,
+): void {
+  try {
+    const { startMetricsHost } = require('../metrics/worker/metrics-host') as typeof import('../metrics/worker/metrics-host');
+    const resourceAttributes = Promise.resolve(resource.waitForAsyncAttributes?.()).then(() => {
+      const attributes: Record<string, string | number | boolean> = {};
+      for (const [key, value] of Object.entries(resource.attributes)) {
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') attributes[key] = value;
+        else if (Array.isArray(value)) attributes[key] = JSON.stringify(value);
+      }
+      return (policy?.maskAttributes(attributes) ?? attributes) as Record<string, string | number | boolean>;
+    });
+    startMetricsHost({ config, port: message.port, signal: message.signal, resourceAttributes, policy, logger });
+  } catch (err) {
+    logger.error(`cannot start metrics export (${err instanceof Error ? err.message : String(err)}); metrics are not exported, spans still are`);
+  }
 }
 
 startExportWorker(workerData as ExportWorkerData);

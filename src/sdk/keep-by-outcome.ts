@@ -55,6 +55,8 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
   /** Trace id -> its local root's decision (a reason, or DROPPED) and when, insertion order = age. */
   private readonly _decided = new Map<string, { keptBy: KeptBy | typeof DROPPED; at: number }>();
   readonly counts: KeepCounts = { error: 0, slow: 0, spans: 0, pendingDropped: 0 };
+  /** Told each local trace's decision as it is made (metrics/exported-trace-exemplars.ts, when metrics are on). */
+  private _decisionListener: ((traceId: string, keptBy: KeptBy | undefined) => void) | undefined;
 
   constructor(
     private readonly _config: AgentConfig,
@@ -90,6 +92,7 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
       this._pendingCount -= waiting.length;
     }
     this._remember(traceId, keptBy ?? DROPPED);
+    this._decisionListener?.(traceId, keptBy);
     if (keptBy === undefined) return; // not head-sampled, nothing went wrong: dropped at no export cost
     this.counts[keptBy]++;
     this._logger.debug(
@@ -144,6 +147,16 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
       return undefined;
     }
     return decided.keptBy;
+  }
+
+  /** Sets the one listener of decisions: `keptBy` undefined means the trace was dropped. */
+  onDecision(listener: ((traceId: string, keptBy: KeptBy | undefined) => void) | undefined): void {
+    this._decisionListener = listener;
+  }
+
+  /** A local trace's decision if it was made (and is still remembered): a reason, 'dropped', or undefined (not yet). */
+  decisionOf(traceId: string): KeptBy | 'dropped' | undefined {
+    return this._decision(traceId);
   }
 
   /** Spans waiting for their local root's outcome right now. */

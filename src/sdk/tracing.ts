@@ -14,11 +14,19 @@ import { ClientErrorTypeProcessor } from '../errors/client-error-type';
 import { OutcomeKeepingProcessor } from './keep-by-outcome';
 import { createPropagator } from './propagators';
 import { AgentSampler } from './sampling';
+import { isMetricsOn } from '../config/metrics-options';
 
 export interface TracingPipeline {
   provider: TracerProvider;
   /** Undefined when the only exporter is `none`: spans are created and propagated, never exported. */
   exportProcessor: WorkerSpanProcessor | undefined;
+  /**
+   * The owner of the export worker: the export processor, or with span exporter `none` and metrics on,
+   * one that hosts the worker for metrics only (no span ever reaches it). Undefined: no worker at all.
+   */
+  workerHost: WorkerSpanProcessor | undefined;
+  /** Set when TRACING_KEEP_* rules are on and spans are exported. */
+  keepingProcessor: OutcomeKeepingProcessor | undefined;
 }
 
 export function startTracing(config: AgentConfig, logger: AgentLogger): TracingPipeline {
@@ -61,7 +69,8 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
   if (!isRegistered('context')) api.context.setGlobalContextManager(contextManager.enable());
   if (!isRegistered('propagation')) api.propagation.setGlobalPropagator(propagator);
   keepAgentGlobals(api, { trace: provider, context: contextManager, propagation: propagator }, logger);
-  return { provider, exportProcessor };
+  const workerHost = exportProcessor ?? (isMetricsOn(config.metricsExporters) ? new WorkerSpanProcessor(config, logger) : undefined);
+  return { provider, exportProcessor, workerHost, keepingProcessor };
 }
 
 type GlobalApiType = 'trace' | 'context' | 'propagation';

@@ -1,5 +1,6 @@
 /** Messages between the main thread's WorkerSpanProcessor and the export worker. */
 import type { Attributes } from '@opentelemetry/api';
+import type { MessagePort } from 'worker_threads';
 import type { AgentConfig } from '../config/types';
 import type { SpanRecord } from './span-record';
 
@@ -27,7 +28,12 @@ export type ToExportWorker =
    * (sync). `deadline` is wall-clock (Date.now()) ms, shared by both threads: the worker may only start
    * on this message well after it was posted (e.g. still loading its exporters).
    */
-  | { type: 'flush'; id: number; spans: SpanRecord[]; sync: boolean; shutdown: boolean; timeoutMs: number; deadline: number };
+  | { type: 'flush'; id: number; spans: SpanRecord[]; sync: boolean; shutdown: boolean; timeoutMs: number; deadline: number }
+  /**
+   * Metrics are on: `port` is the metrics channel (metrics/metrics-protocol.ts), `signal` its
+   * SharedArrayBuffer for the final export at exit. Sent once; carries no spans.
+   */
+  | { type: 'metrics'; port: MessagePort; signal: SharedArrayBuffer };
 
 export const FLUSHED_ID_SLOT = 0;
 export const DROPPED_SPANS_SLOT = 1;

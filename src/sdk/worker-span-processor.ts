@@ -17,6 +17,7 @@ import { TraceFlags } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { Worker } from 'worker_threads';
+import type { MessagePort } from 'worker_threads';
 import * as path from 'path';
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
@@ -242,6 +243,18 @@ export class WorkerSpanProcessor implements SpanProcessor {
   private _handOff(): void {
     const spans = this._takeBuffer();
     if (spans.length > 0) this._post({ type: 'spans', spans });
+  }
+
+  /**
+   * Opens a channel of its own to the worker (metrics: metrics/metrics-pipeline.ts), transferring its
+   * port; starts the worker if it has not started yet. Separate from span hand-off.
+   */
+  openWorkerChannel(message: Extract<ToExportWorker, { type: 'metrics' }>, transfer: MessagePort[]): void {
+    try {
+      this._startedWorker()?.postMessage(message, transfer);
+    } catch (err) {
+      reportInternalError('metrics channel', err);
+    }
   }
 
   private _post(message: ToExportWorker): void {

@@ -34,7 +34,7 @@ export function requireOrSkip(context: Mocha.Context, err: unknown): never {
   context.skip();
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -170,6 +170,64 @@ export async function startRedis(): Promise<RunningService> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      await stopChild(child, 'SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunningPrometheus extends RunningService {
+  /** GET /api/v1/<path> with query parameters; resolves with the `data` of a successful answer. */
+  api<T = unknown>(path: string, params: Record<string, string>): Promise<T>;
+}
+
+/**
+ * Debian's prometheus (2.42+) on 127.0.0.1, scraping `targets` every second with exemplar storage on,
+ * its TSDB in a temporary directory. Its system service (if installed) is not used.
+ */
+export async function startPrometheus(targets: string[]): Promise<RunningPrometheus> {
+  const server = findExecutable(['/usr/bin/prometheus', '/usr/local/bin/prometheus']);
+  if (server === undefined) throw new ServiceUnavailable('prometheus not found (/usr/bin/prometheus)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-agent-prometheus-'));
+  const port = await freePort();
+  const config = [
+    'global:',
+    '  scrape_interval: 1s',
+    '  evaluation_interval: 1s',
+    'scrape_configs:',
+    '  - job_name: app',
+    '    scrape_interval: 1s',
+    '    scrape_timeout: 1s',
+    '    static_configs:',
+    `      - targets: [${targets.map((target) => JSON.stringify(target)).join(', ')}]`,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), config);
+  const args = [
+    `--config.file=${path.join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${path.join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--enable-feature=exemplar-storage',
+  ];
+  const child = spawn(server, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await waitForLine(child, /Server is ready to receive web requests/, 'prometheus');
+  } catch (err) {
+    await stopChild(child, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    url,
+    async api<T>(apiPath: string, params: Record<string, string>): Promise<T> {
+      const response = await fetch(`${url}/api/v1/${apiPath}?${new URLSearchParams(params).toString()}`);
+      const body = (await response.json()) as { status: string; data: T; error?: string };
+      if (body.status !== 'success') throw new Error(`prometheus ${apiPath} ${JSON.stringify(params)}: ${body.error ?? response.status}`);
+      return body.data;
+    },
     async stop() {
       await stopChild(child, 'SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });

@@ -16,3 +16,5 @@ export { startJaegerHttpReceiver } from './jaeger-http';
 export { decodeOtlpProtobuf, decodeOtlpJson, PROTO_DIR } from './otlp-decode';
 export { checkOpenssl, createTestCertificates, type TestCertificates } from './test-certificates';
 export { decodeJaegerAgentPacket, decodeJaegerBatch } from './jaeger-decode';
+export { decodeOtlpMetrics, startOtlpMetricsGrpcReceiver, startOtlpMetricsHttpReceiver } from './otlp-metrics';
+export type { MetricsReceiver, ReceivedExemplar, ReceivedMetricPoint, ReceivedMetricsRequest } from './otlp-metrics';
