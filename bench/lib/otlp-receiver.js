@@ -9,12 +9,14 @@
 const grpc = require('@grpc/grpc-js');
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** The agent's OTLP metrics (TRACING_METRICS=otlp) go to the same endpoint: counted apart, not as spans. */
+const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 const EMPTY_RESPONSE = Buffer.alloc(0); // ExportTraceServiceResponse{} encodes to nothing
 
 const raw = (b) => b;
-const traceService = {
-  Export: { path: EXPORT_PATH, requestStream: false, responseStream: false, originalName: 'export', requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
-};
+const exportMethod = (path) => ({ path, requestStream: false, responseStream: false, originalName: 'export', requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw });
+const traceService = { Export: exportMethod(EXPORT_PATH) };
+const metricsService = { Export: exportMethod(METRICS_EXPORT_PATH) };
 
 function varint(b, o) {
   let v = 0;
@@ -68,7 +70,7 @@ function countOtlpSpans(b, onSpanName) {
 }
 
 async function startOtlpCountingReceiver() {
-  const counters = { bytes: 0, decodedBytes: 0, spans: 0, exports: 0, decodeErrors: 0, otherPaths: {}, names: new Map() };
+  const counters = { bytes: 0, decodedBytes: 0, spans: 0, exports: 0, decodeErrors: 0, metricsBytes: 0, metricsExports: 0, otherPaths: {}, names: new Map() };
   const onName = (name) => {
     if (counters.names.size < 200 || counters.names.has(name)) counters.names.set(name, (counters.names.get(name) || 0) + 1);
   };
@@ -87,6 +89,13 @@ async function startOtlpCountingReceiver() {
       callback(null, EMPTY_RESPONSE);
     },
   });
+  server.addService(metricsService, {
+    Export(call, callback) {
+      counters.metricsBytes += call.request.length;
+      counters.metricsExports++;
+      callback(null, EMPTY_RESPONSE); // ExportMetricsServiceResponse{} encodes to nothing too
+    },
+  });
   const port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   return { kind: 'otlp', url: `http://127.0.0.1:${port}`, server, counters };
 }
@@ -95,7 +104,7 @@ async function startOtlpCountingReceiver() {
 function takeOtlpCounters(receiver) {
   const c = receiver.counters;
   const out = { ...c, names: Object.fromEntries([...c.names.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) };
-  Object.assign(c, { bytes: 0, decodedBytes: 0, spans: 0, exports: 0, decodeErrors: 0, otherPaths: {}, names: new Map() });
+  Object.assign(c, { bytes: 0, decodedBytes: 0, spans: 0, exports: 0, decodeErrors: 0, metricsBytes: 0, metricsExports: 0, otherPaths: {}, names: new Map() });
   return out;
 }
 
