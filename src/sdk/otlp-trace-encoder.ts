@@ -127,7 +127,13 @@ class ProtobufBuffer {
 
   /** A field's tag: one byte below field 16, two from 16 on. */
   tag(fieldNumber: number, wireType: number): void {
-    this.varint((fieldNumber << 3) | wireType);
+    const tag = (fieldNumber << 3) | wireType;
+    if (tag > 0x7f) {
+      this.varint(tag);
+      return;
+    }
+    this.ensure(1);
+    this.buf[this.pos++] = tag;
   }
 
   fixed32(value: number): void {
