@@ -242,7 +242,8 @@ export class WorkerSpanProcessor implements SpanProcessor {
   private _post(message: ToExportWorker): void {
     try {
       // The batch's buffer is transferred (moved to the worker), not copied.
-      this._startedWorker()?.postMessage(message, message.batch !== undefined ? [message.batch.buffer] : []);
+      const batch = 'batch' in message ? message.batch : undefined;
+      this._startedWorker()?.postMessage(message, batch !== undefined ? [batch.buffer] : []);
     } catch (err) {
       // An attribute value outside the attribute types that structured clone refuses (span-codec.ts
       // `extras`, set through an unchecked cast) loses its batch: reported, never thrown into the app.
