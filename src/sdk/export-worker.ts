@@ -1,7 +1,8 @@
 /**
  * The export worker: batching, masking and exporting, off the app's main thread.
  *
- * Receives SpanRecords from WorkerSpanProcessor, rebuilds ReadableSpan views and feeds one upstream
+ * Receives span batches from WorkerSpanProcessor (span-codec.ts), decodes them into SpanRecords, masks
+ * them, rebuilds ReadableSpan views and feeds one upstream
  * BatchSpanProcessor per configured exporter (bounded queue, batch size, schedule delay, export
  * timeout: the TRACING_* batch options). Nothing here is instrumented (the worker runs no preload),
  * so exports never trace themselves.
@@ -26,6 +27,8 @@ import type { AgentConfig } from '../config/types';
 import { buildResource } from './resource';
 import { randomUUID } from 'crypto';
 import type { SpanRecord } from './span-record';
+import { decodeSpanBatch } from './span-codec';
+import type { EncodedSpanBatch } from './span-codec';
 import { DROPPED_SPANS_SLOT, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
 import type { ExportWorkerData, ToExportWorker } from './worker-protocol';
 
@@ -235,7 +238,15 @@ function startExportWorker(data: ExportWorkerData): void {
     logger.warnOnce('worker:masking', `internal error while masking a span (${String(err)}); such spans are exported without attributes or events`),
   );
 
-  const ingest = (records: SpanRecord[]) => {
+  const ingest = (batch: EncodedSpanBatch | undefined) => {
+    if (batch === undefined) return;
+    let records: SpanRecord[];
+    try {
+      records = decodeSpanBatch(batch);
+    } catch (err) {
+      logger.warnOnce('worker:decode-batch', `internal error reading a batch of spans (${String(err)}); ${batch.spanCount} spans skipped`);
+      return;
+    }
     for (const record of records) {
       let span: ReadableSpan;
       try {
@@ -264,7 +275,7 @@ function startExportWorker(data: ExportWorkerData): void {
       startMetricsHostIn(config, message, resource, policy, logger);
       return;
     }
-    ingest(message.spans);
+    ingest(message.batch);
     if (message.type !== 'flush') return;
     const work = message.shutdown
       ? Promise.all(processors.map((processor) => processor.shutdown()))

@@ -20,7 +20,6 @@ function toSpanContext(record: SpanContextRecord, isRemote: boolean): SpanContex
 
 export function toReadableSpan(record: SpanRecord, resource: Resource): ReadableSpan {
   const context = toSpanContext(record.context, false);
-  const scope = record.scope;
   return {
     name: record.name,
     kind: record.kind,
@@ -46,7 +45,9 @@ export function toReadableSpan(record: SpanRecord, resource: Resource): Readable
     })),
     ended: true,
     resource,
-    instrumentationScope: { name: scope.name, version: scope.version, schemaUrl: scope.schemaUrl },
+    // The record's own scope object: the records of one hand-off batch share one per scope (span-codec.ts),
+    // so the OTLP encoders, which group by scope identity, write each scope once per request, not per span.
+    instrumentationScope: record.scope,
     droppedAttributesCount: record.droppedAttributesCount,
     droppedEventsCount: record.droppedEventsCount,
     droppedLinksCount: record.droppedLinksCount,

@@ -1,7 +1,7 @@
 /**
- * ReadableSpan -> SpanRecord: the only per-span work the main thread does for export.
- * Copies references to the span's own attribute/event objects; structured clone (postMessage) makes
- * the deep copy, so the app's objects are never touched after this point.
+ * ReadableSpan -> SpanRecord, the worker-side shape of a span. The hand-off itself writes spans with
+ * span-codec.ts, whose decoder yields exactly what this function gives (its round-trip test compares
+ * against it): this is the reference for that shape. Copies references to the span's own objects.
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { SpanContext } from '@opentelemetry/api';

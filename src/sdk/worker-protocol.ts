@@ -2,7 +2,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MessagePort } from 'worker_threads';
 import type { AgentConfig } from '../config/types';
-import type { SpanRecord } from './span-record';
+import type { EncodedSpanBatch } from './span-codec';
 
 export interface ExportWorkerData {
   /** Marks the thread so a preloaded register.ts never starts an agent inside it. */
@@ -22,13 +22,14 @@ export interface ExportWorkerData {
 }
 
 export type ToExportWorker =
-  | { type: 'spans'; spans: SpanRecord[] }
+  /** Ended spans in the hand-off format (span-codec.ts); `batch.buffer` is transferred. */
+  | { type: 'spans'; batch: EncodedSpanBatch }
   /**
-   * Export `spans` and everything queued; then acknowledge by message (async) or through flushSignal
+   * Export `batch` (if any) and everything queued; then acknowledge by message (async) or through flushSignal
    * (sync). `deadline` is wall-clock (Date.now()) ms, shared by both threads: the worker may only start
    * on this message well after it was posted (e.g. still loading its exporters).
    */
-  | { type: 'flush'; id: number; spans: SpanRecord[]; sync: boolean; shutdown: boolean; timeoutMs: number; deadline: number }
+  | { type: 'flush'; id: number; batch: EncodedSpanBatch | undefined; sync: boolean; shutdown: boolean; timeoutMs: number; deadline: number }
   /**
    * Metrics are on: `port` is the metrics channel (metrics/metrics-protocol.ts), `signal` its
    * SharedArrayBuffer for the final export at exit. Sent once; carries no spans.

@@ -3,8 +3,9 @@
  *
  * Approach: the expensive half of tracing (batching, masking, OTLP/thrift serialization, network I/O,
  * retries) runs in a worker thread, so it neither slows the app's event loop nor delays its startup
- * (the exporter modules load in the worker). The main thread only converts a span to plain data and
- * posts it in small batches every HANDOFF_DELAY_MS or every batchSize spans.
+ * (the exporter modules load in the worker). The main thread only writes each ended span into a compact
+ * binary batch (span-codec.ts) and posts it, transferred rather than copied, every HANDOFF_DELAY_MS or
+ * every batchSize spans.
  *
  * At exit the same channel gives Node-exact semantics: the 'exit' handler (and the signal path) posts
  * what is queued and blocks in Atomics.wait, bounded by the shutdown budget, until the worker has
@@ -22,8 +23,8 @@ import * as path from 'path';
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
 import { reportInternalError } from '../safe';
-import type { SpanRecord } from './span-record';
-import { toSpanRecord } from './to-span-record';
+import { SpanBatchEncoder } from './span-codec';
+import type { EncodedSpanBatch } from './span-codec';
 import { ATTR_KEPT_BY } from './kept-by';
 import type { KeepCounts } from './keep-by-outcome';
 import { findAppRoot, processResourceAttributes } from './resource';
@@ -39,7 +40,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
   private _worker: Worker | undefined;
   private readonly _flushSignal: Int32Array;
   private readonly _pendingFlushes = new Map<number, () => void>();
-  private _buffer: SpanRecord[] = [];
+  private _batch = new SpanBatchEncoder();
   private _handoffTimer: NodeJS.Timeout | undefined;
   private _nextFlushId = 1;
   private _spansHandedOff = 0;
@@ -123,26 +124,21 @@ export class WorkerSpanProcessor implements SpanProcessor {
   }
 
   private _enqueue(span: ReadableSpan, keptBy: string | undefined): void {
-    if (this._buffer.length >= this._config.maxQueueSize) {
+    if (this._batch.spanCount >= this._config.maxQueueSize) {
       this._droppedSpans++;
       this._logger.warnRateLimited('main-queue-full', `span queue full (TRACING_MAX_QUEUE_SIZE=${this._config.maxQueueSize}); dropping spans`);
       return;
     }
     try {
-      const record = toSpanRecord(span);
-      if (keptBy !== undefined) {
-        // A copy: the span's own attribute object stays as the SDK froze it.
-        record.attributes = { ...record.attributes, [ATTR_KEPT_BY]: keptBy };
-        // Exported spans carry the sampled flag: they were recorded and exported (the worker's batch
-        // processors export only sampled spans). The traceparent sent downstream kept the head decision.
-        record.context = { ...record.context, traceFlags: record.context.traceFlags | TraceFlags.SAMPLED };
-      }
-      this._buffer.push(record);
+      // A kept span is written with ATTR_KEPT_BY added and the sampled flag set: exported spans carry
+      // it (the worker's batch processors export only sampled spans); the traceparent sent downstream
+      // kept the head decision. The span's own objects are only read.
+      this._batch.add(span, keptBy !== undefined ? ATTR_KEPT_BY : undefined, keptBy);
     } catch (err) {
       reportInternalError('span hand-off', err);
       return;
     }
-    if (this._buffer.length >= this._config.batchSize) {
+    if (this._batch.spanCount >= this._config.batchSize) {
       this._handOff();
     } else if (this._handoffTimer === undefined) {
       this._handoffTimer = setTimeout(() => this._handOff(), HANDOFF_DELAY_MS);
@@ -173,7 +169,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   /** True when no span was ever produced: exit paths then need not wait for the worker at all. */
   get hasNothingToFlush(): boolean {
-    return this._spansHandedOff === 0 && this._buffer.length === 0;
+    return this._spansHandedOff === 0 && this._batch.spanCount === 0;
   }
 
   forceFlush(): Promise<void> {
@@ -198,7 +194,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
     if (this.hasNothingToFlush) return true;
     const id = this._nextFlushId++;
     const deadline = Date.now() + timeoutMs;
-    this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: true, shutdown: false, timeoutMs, deadline });
+    this._post({ type: 'flush', id, batch: this._takeBatch(), sync: true, shutdown: false, timeoutMs, deadline });
     if (this._worker === undefined) return false; // it could not start: nothing will answer
     for (;;) {
       const done = Atomics.load(this._flushSignal, FLUSHED_ID_SLOT);
@@ -225,24 +221,23 @@ export class WorkerSpanProcessor implements SpanProcessor {
         resolve();
       });
       const deadline = Date.now() + timeoutMs;
-      this._post({ type: 'flush', id, spans: this._takeBuffer(), sync: false, shutdown: type === 'shutdown', timeoutMs, deadline });
+      this._post({ type: 'flush', id, batch: this._takeBatch(), sync: false, shutdown: type === 'shutdown', timeoutMs, deadline });
     });
   }
 
-  private _takeBuffer(): SpanRecord[] {
+  private _takeBatch(): EncodedSpanBatch | undefined {
     if (this._handoffTimer !== undefined) {
       clearTimeout(this._handoffTimer);
       this._handoffTimer = undefined;
     }
-    const spans = this._buffer;
-    this._buffer = [];
-    this._spansHandedOff += spans.length;
-    return spans;
+    const batch = this._batch.take();
+    this._spansHandedOff += batch?.spanCount ?? 0;
+    return batch;
   }
 
   private _handOff(): void {
-    const spans = this._takeBuffer();
-    if (spans.length > 0) this._post({ type: 'spans', spans });
+    const batch = this._takeBatch();
+    if (batch !== undefined) this._post({ type: 'spans', batch });
   }
 
   /**
@@ -259,9 +254,12 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   private _post(message: ToExportWorker): void {
     try {
-      this._startedWorker()?.postMessage(message);
+      // The batch's buffer is transferred (moved to the worker), not copied.
+      const batch = 'batch' in message ? message.batch : undefined;
+      this._startedWorker()?.postMessage(message, batch !== undefined ? [batch.buffer] : []);
     } catch (err) {
-      // A span attribute that cannot be cloned (e.g. set through an unchecked cast) must not lose the batch.
+      // An attribute value outside the attribute types that structured clone refuses (span-codec.ts
+      // `extras`, set through an unchecked cast) loses its batch: reported, never thrown into the app.
       reportInternalError('span hand-off', err);
     }
   }
