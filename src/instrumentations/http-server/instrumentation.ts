@@ -9,7 +9,12 @@
  *
  * Approach: `Server.prototype.emit` of http and https is wrapped (as upstream does: Node's
  * 'http.server.request.start' diagnostics_channel message arrives before 'request' is emitted but
- * cannot make the app's listeners run in the span's context). For each 'request' event: extract the
+ * cannot make the app's listeners run in the span's context). Node 20 publishes
+ * 'http.server.request.start' and 'http.server.response.finish', 22 and 24 also
+ * 'http.server.response.created' (seen here on 20.20, 22.23, 24.22); 'finish' never comes for an
+ * aborted response, so the span ends on a 'close' listener (one shared function, no closure) rather than
+ * on a channel, and no channel is subscribed (a subscriber makes Node publish for every request).
+ * For each 'request' event: extract the
  * parent through the global propagator, start the span (the sampler sees the attributes), put the span
  * and its RPC metadata (where express & co write the route) in the context, bind the request and
  * response emitters to it (their listeners run in it later, as upstream), call the agent's hooks
