@@ -64,6 +64,8 @@ interface RequestSpanState {
   readonly request: IncomingMessage;
   readonly rpc: RPCMetadata;
   readonly captureResponseHeaders: HeaderAttributes | undefined;
+  /** The response's `on` before context.bind replaced it. */
+  readonly addListener: ServerResponse['on'];
   ended: boolean;
 }
 
@@ -115,8 +117,8 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       // try/finally without catch: the thrown value, and the location Node reports for it, stay the app's.
       let threw = true;
       try {
-        // Reflect.apply as the callback, no thisArg: context.with would bind a new function per call.
-        const result = context.with(requestContext, Reflect.apply, undefined, original, this, arguments) as boolean;
+        // One context.with for the hooks and the app; no thisArg: context.with would bind a new function.
+        const result = context.with(requestContext, runInRequestContext, undefined, instrumentation._config, original, this, arguments);
         threw = false;
         return result;
       } finally {
@@ -144,13 +146,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       const addListener = response.on;
       context.bind(requestContext, request);
       context.bind(requestContext, response);
-      if (config.requestHook !== undefined || config.responseHook !== undefined) {
-        context.with(requestContext, callHooks, undefined, config, span, request, response);
-      }
-      (response as TracedResponse)[REQUEST_SPAN] = { span, request, rpc, captureResponseHeaders: this._captureResponseHeaders, ended: false };
-      // Added through the unbound method: these listeners need no context, so they skip bind's wrapper.
-      addListener.call(response, 'close', endSpanOnResponseClose);
-      addListener.call(response, errorMonitor, endSpanOnResponseError);
+      (response as TracedResponse)[REQUEST_SPAN] = { span, request, rpc, captureResponseHeaders: this._captureResponseHeaders, addListener, ended: false };
       return requestContext;
     } catch (err) {
       reportInternalError('http server span start', err);
@@ -166,6 +162,26 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       return false;
     }
   }
+}
+
+/**
+ * Runs in the request's context: the agent's hooks, the span's response listeners (after the hooks',
+ * as upstream orders them), then the app's 'request' listeners.
+ */
+function runInRequestContext(config: HttpServerInstrumentationConfig, original: Emit, server: Server, args: IArguments): boolean {
+  const response = args[2] as TracedResponse;
+  const state = response[REQUEST_SPAN];
+  if (state !== undefined) {
+    if (config.requestHook !== undefined || config.responseHook !== undefined) callHooks(config, state.span, state.request, response);
+    try {
+      // Added through the unbound method: these listeners need no context, so they skip bind's wrapper.
+      state.addListener.call(response, 'close', endSpanOnResponseClose);
+      state.addListener.call(response, errorMonitor, endSpanOnResponseError);
+    } catch (err) {
+      reportInternalError('http server span listeners', err);
+    }
+  }
+  return Reflect.apply(original, server, args) as boolean;
 }
 
 function callHooks(config: HttpServerInstrumentationConfig, span: Span, request: IncomingMessage, response: ServerResponse): void {
