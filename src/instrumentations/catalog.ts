@@ -10,12 +10,13 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { createRequire } from 'module';
-import { IncomingMessage, ServerResponse } from 'http';
+import type { IncomingMessage } from 'http';
 import { rememberServerSpan, trackOpenServerSpan } from '../patches/request-spans';
 import type { AgentConfig } from '../config/types';
 import { compilePathGlobs } from '../sdk/sampling';
 import { keepNextIdentity, makeLayerErrorReadsSafe } from './express-semantics';
-import { keepHandlerThrowsUncaught } from './http-handler-throws';
+import { HttpServerInstrumentation } from './http-server/instrumentation';
+import { InstrumentationGroup } from './http-server/instrumentation-group';
 
 /** Requires packages the way auto-instrumentations-node would, so its nested dependencies resolve too. */
 function requireFromCatalogue(packageName: string): Record<string, unknown> {
@@ -61,26 +62,23 @@ type CatalogConfig = Pick<
 export function createInstrumentation(shortName: string, config: CatalogConfig): Instrumentation {
   switch (shortName) {
     case 'http': {
+      // SERVER spans: ours (http-server/instrumentation.ts, the hot path); CLIENT spans: upstream's.
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
       const isIgnoredPath = compilePathGlobs(config.ignorePaths);
-      const instrumentation = new HttpInstrumentation({
-        // TRACING_IGNORE_PATHS: upstream runs such a request under suppressTracing: no span, nothing exported.
+      const server = new HttpServerInstrumentation({
+        // TRACING_IGNORE_PATHS: such a request runs under suppressTracing: no span, nothing exported.
         ...(isIgnoredPath !== undefined && { ignoreIncomingRequestHook: (request: IncomingMessage) => isIgnoredPath(pathOf(request.url)) }),
-        // OTEL_INSTRUMENTATION_HTTP_*_CAPTURE_*_HEADERS: upstream records them as http.{request,response}.header.<name>.
-        headersToSpanAttributes: {
-          server: { requestHeaders: config.captureServerRequestHeaders, responseHeaders: config.captureServerResponseHeaders },
-          client: { requestHeaders: config.captureClientRequestHeaders, responseHeaders: config.captureClientResponseHeaders },
-        },
-        requestHook(span, request) {
-          // Incoming requests only (outgoing ones are ClientRequests): the error paths look spans up by request.
-          if (request instanceof IncomingMessage) rememberServerSpan(request, span);
-        },
-        responseHook(span, response) {
-          if (response instanceof ServerResponse) trackOpenServerSpan(span, response);
-        },
+        // OTEL_INSTRUMENTATION_HTTP_SERVER_CAPTURE_*_HEADERS: recorded as http.{request,response}.header.<name>.
+        headersToSpanAttributes: { requestHeaders: config.captureServerRequestHeaders, responseHeaders: config.captureServerResponseHeaders },
+        // The error paths look spans up by request; the exit path ends the ones still open.
+        requestHook: (span, request) => rememberServerSpan(request, span),
+        responseHook: trackOpenServerSpan,
       });
-      keepHandlerThrowsUncaught(instrumentation);
-      return instrumentation;
+      const client = new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: true,
+        headersToSpanAttributes: { client: { requestHeaders: config.captureClientRequestHeaders, responseHeaders: config.captureClientResponseHeaders } },
+      });
+      return new InstrumentationGroup([server, client]);
     }
     case 'express': {
       const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');

@@ -25,7 +25,7 @@ export function serverSpanOf(request: IncomingMessage | undefined | null): Span 
 
 /**
  * The context of the request whose handler is throwing synchronously right now
- * (instrumentations/http-handler-throws.ts). Node runs uncaughtExceptionMonitor before the microtask
+ * (instrumentations/http-server/instrumentation.ts). Node runs uncaughtExceptionMonitor before the microtask
  * queue (verified on Node 20 and 24), so the monitor takes it; a throw that some caller catches instead
  * is forgotten at the next microtask and can never be pinned on a later, unrelated error.
  */
