@@ -14,7 +14,6 @@ import { IncomingMessage, ServerResponse } from 'http';
 import { rememberServerSpan, trackOpenServerSpan } from '../patches/request-spans';
 import type { AgentConfig } from '../config/types';
 import { compilePathGlobs } from '../sdk/sampling';
-import { keepNextIdentity, makeLayerErrorReadsSafe } from './express-semantics';
 import { keepHandlerThrowsUncaught } from './http-handler-throws';
 
 /** Requires packages the way auto-instrumentations-node would, so its nested dependencies resolve too. */
@@ -55,7 +54,7 @@ const LOG_CORRELATION_ONLY = new Set(['pino', 'winston', 'bunyan']);
 
 type CatalogConfig = Pick<
   AgentConfig,
-  'ignorePaths' | 'captureServerRequestHeaders' | 'captureServerResponseHeaders' | 'captureClientRequestHeaders' | 'captureClientResponseHeaders'
+  'ignorePaths' | 'expressMiddlewareSpans' | 'captureServerRequestHeaders' | 'captureServerResponseHeaders' | 'captureClientRequestHeaders' | 'captureClientResponseHeaders'
 >;
 
 export function createInstrumentation(shortName: string, config: CatalogConfig): Instrumentation {
@@ -83,11 +82,10 @@ export function createInstrumentation(shortName: string, config: CatalogConfig):
       return instrumentation;
     }
     case 'express': {
-      const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-      makeLayerErrorReadsSafe();
-      const instrumentation = new ExpressInstrumentation();
-      keepNextIdentity(instrumentation);
-      return instrumentation;
+      // Our own (src/instrumentations/express/): upstream's wraps every layer's handle and next per
+      // request; express-differential.test.ts checks that mode `all` gives upstream's spans.
+      const { AgentExpressInstrumentation } = require('./express') as typeof import('./express');
+      return new AgentExpressInstrumentation({ middlewareSpans: config.expressMiddlewareSpans });
     }
     case 'undici': {
       // undici and Node's global fetch publish on diagnostics_channel; the instrumentation subscribes there.
