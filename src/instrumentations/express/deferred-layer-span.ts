@@ -10,7 +10,8 @@
  * - the app touches it (setAttribute, addEvent, recordException, setStatus, ...);
  * - the layer errs (the instrumentation calls recordException);
  * - the layer took at least KEEP_AFTER_MS when it ends.
- * Otherwise `finish()` drops it: no span object, no id, nothing exported.
+ * Otherwise `finish()` drops it: no span object, no id, nothing exported (if its id is needed later,
+ * by work the layer left running, it is exported then, ending when the layer ended).
  * The real span goes through the tracer as usual (sampler, processors, keep-by-outcome), so it follows
  * the request's sampling decision.
  */
@@ -21,6 +22,8 @@ export const KEEP_AFTER_MS = 1;
 
 export class DeferredLayerSpan implements Span {
   private _span: Span | undefined;
+  /** performance.now() when the layer ended without needing a span; undefined while it runs. */
+  private _droppedAt: number | undefined;
 
   constructor(
     private readonly _tracer: Tracer,
@@ -35,6 +38,9 @@ export class DeferredLayerSpan implements Span {
   private _materialize(): Span {
     if (this._span === undefined) {
       this._span = this._tracer.startSpan(this._name, { attributes: this._attributes, startTime: this._startTime }, this._parentContext);
+      // Needed after the layer ended (work the middleware left running after next() starts a child):
+      // the span is exported as the layer ran, so that child has its parent too.
+      if (this._droppedAt !== undefined) this._span.end(this._droppedAt);
     }
     return this._span;
   }
@@ -42,7 +48,10 @@ export class DeferredLayerSpan implements Span {
   /** Ends the layer: the span is exported if it was needed or was slow, else it never existed. */
   finish(): void {
     const now = performance.now();
-    if (this._span === undefined && now - this._startTime < KEEP_AFTER_MS) return;
+    if (this._span === undefined && now - this._startTime < KEEP_AFTER_MS) {
+      this._droppedAt = now;
+      return;
+    }
     const span = this._materialize();
     // The app may have ended the active span itself; ending twice is a diag error in the SDK.
     if (span.isRecording()) span.end(now);

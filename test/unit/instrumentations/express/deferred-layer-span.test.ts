@@ -45,6 +45,19 @@ describe('DeferredLayerSpan (express middleware spans, mode auto)', () => {
     expect(spans[0].parentSpanContext?.spanId).to.equal(spans[1].spanContext().spanId);
   });
 
+  it('a child started after the layer ended (work left running after next()) still finds its parent exported', () => {
+    const layer = new DeferredLayerSpan(tracer, 'middleware - auth', attributes, parentContext, performance.now());
+    layer.finish();
+    const child = tracer.startSpan('late work', {}, trace.setSpan(parentContext, layer));
+    child.end();
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => span.name).sort()).to.deep.equal(['late work', 'middleware - auth']);
+    expect(child.spanContext().traceId).to.equal(parent.spanContext().traceId);
+    expect(spans.find((span) => span.name === 'late work')?.parentSpanContext?.spanId).to.equal(
+      spans.find((span) => span.name === 'middleware - auth')?.spanContext().spanId,
+    );
+  });
+
   it('an error recorded on it keeps it', () => {
     const layer = new DeferredLayerSpan(tracer, 'middleware - auth', attributes, parentContext, justNow());
     layer.recordException(new Error('denied'));
