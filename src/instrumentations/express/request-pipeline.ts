@@ -91,7 +91,9 @@ export function enterRouter(settings: PipelineSettings, request: PipelineRequest
       routeIsStale: true,
       closeListened: false,
     };
-    Object.defineProperty(request, kPipeline, { value: pipeline, configurable: true, writable: true });
+    // A plain symbol property: Object.defineProperty on the request would move it out of V8's fast
+    // properties, and express reads req's properties all along the pipeline.
+    request[kPipeline] = pipeline;
   }
   const frame: Frame = { base: pipeline.paths.length, parentSpan: pipeline.traced ? trace.getSpan(active) : undefined, open: undefined };
   pipeline.frames.push(frame);
@@ -152,7 +154,7 @@ export function enterLayer(settings: PipelineSettings, layer: MarkedLayer, reque
   frame.open = span;
   if (!pipeline.closeListened) {
     pipeline.closeListened = true;
-    Object.defineProperty(response, kPipeline, { value: pipeline, configurable: true, writable: true });
+    response[kPipeline] = pipeline;
     response.on('close', endLayerSpansOnClose);
   }
   return trace.setSpan(parentContext, span as Span);
