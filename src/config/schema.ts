@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import type { AgentConfig, ConfigKey } from './types';
-import { CLIENT_IP_MODES, ESM_HOOK_MODES, EXPORTER_NAMES, LOG_LEVELS, METRICS_EXPORTER_NAMES } from './types';
+import { CLIENT_IP_MODES, ESM_HOOK_MODES, EXPORTER_NAMES, EXPRESS_MIDDLEWARE_SPAN_MODES, LOG_LEVELS, METRICS_EXPORTER_NAMES } from './types';
 import type { AnyConfigOption, ConfigOption, ValueParser } from './option-types';
 import {
   integerBetween,
@@ -471,6 +471,15 @@ export const CONFIG_OPTIONS = [
       "upstream register's set: every @opentelemetry/instrumentation-* of auto-instrumentations-node@0.80.0 except fs, router, dns and net (and the metrics-only host-metrics, runtime-node)",
     parse: parseInstrumentations,
     doc: 'Instrumentations, comma-separated short names of @opentelemetry/instrumentation-* (fetch = undici, https = http): a plain list replaces the defaults (`http,pg`), a list of +name/-name edits them (`+fs,+dns,-pg`). Each loads when the module it patches is first required or imported. Without http, requests get no server span: no trace_id in error bodies (warned at start).',
+  }),
+  option({
+    key: 'expressMiddlewareSpans',
+    envVar: 'TRACING_EXPRESS_MIDDLEWARE_SPANS',
+    otelFallbacks: [],
+    type: 'enum',
+    default: 'auto',
+    parse: oneOf(EXPRESS_MIDDLEWARE_SPAN_MODES, 'express middleware span mode'),
+    doc: 'Spans for express middleware, routers and request handlers: auto (a layer span is exported only when the layer errs, takes >= 1 ms, or has a child span or its id is read), all (one per layer, as upstream instrumentation-express), none (no layer spans; the server span still gets the route and the errors).',
   }),
   option({
     key: 'esmHook',

@@ -23,6 +23,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const CLIENT_IP_MODES = ['mask', 'truncate', 'keep'] as const;
 export type ClientIpMode = (typeof CLIENT_IP_MODES)[number];
 
+/** TRACING_EXPRESS_MIDDLEWARE_SPANS: which express layers get a span (see README "Instrumentations"). */
+export const EXPRESS_MIDDLEWARE_SPAN_MODES = ['auto', 'all', 'none'] as const;
+export type ExpressMiddlewareSpanMode = (typeof EXPRESS_MIDDLEWARE_SPAN_MODES)[number];
+
 export interface AgentConfig {
   enabled: boolean;
   serviceName: string;
@@ -79,6 +83,8 @@ export interface AgentConfig {
   linkCountLimit: number | undefined;
   eventAttributeCountLimit: number | undefined;
   linkAttributeCountLimit: number | undefined;
+  /** Express layer spans: auto (kept when they err, take >= 1 ms or have children), all (upstream's set), none. */
+  expressMiddlewareSpans: ExpressMiddlewareSpanMode;
   /** Short names, e.g. ['http', 'express', 'undici', 'pg']. */
   instrumentations: string[];
   /** Whether to install the ESM loader hook: 'auto' does so only for an ESM entry point or --import. */

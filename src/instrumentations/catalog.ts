@@ -14,7 +14,6 @@ import type { IncomingMessage } from 'http';
 import { rememberServerSpan, trackOpenServerSpan } from '../patches/request-spans';
 import type { AgentConfig } from '../config/types';
 import { compilePathGlobs } from '../sdk/sampling';
-import { keepNextIdentity, makeLayerErrorReadsSafe } from './express-semantics';
 import { HttpServerInstrumentation } from './http-server/instrumentation';
 import { InstrumentationGroup } from './http-server/instrumentation-group';
 
@@ -56,7 +55,7 @@ const LOG_CORRELATION_ONLY = new Set(['pino', 'winston', 'bunyan']);
 
 type CatalogConfig = Pick<
   AgentConfig,
-  'ignorePaths' | 'captureServerRequestHeaders' | 'captureServerResponseHeaders' | 'captureClientRequestHeaders' | 'captureClientResponseHeaders'
+  'ignorePaths' | 'expressMiddlewareSpans' | 'captureServerRequestHeaders' | 'captureServerResponseHeaders' | 'captureClientRequestHeaders' | 'captureClientResponseHeaders'
 >;
 
 export function createInstrumentation(shortName: string, config: CatalogConfig): Instrumentation {
@@ -81,11 +80,10 @@ export function createInstrumentation(shortName: string, config: CatalogConfig):
       return new InstrumentationGroup([server, client]);
     }
     case 'express': {
-      const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-      makeLayerErrorReadsSafe();
-      const instrumentation = new ExpressInstrumentation();
-      keepNextIdentity(instrumentation);
-      return instrumentation;
+      // Our own (src/instrumentations/express/): upstream's wraps every layer's handle and next per
+      // request; express-differential.test.ts checks that mode `all` gives upstream's spans.
+      const { AgentExpressInstrumentation } = require('./express') as typeof import('./express');
+      return new AgentExpressInstrumentation({ middlewareSpans: config.expressMiddlewareSpans });
     }
     case 'undici': {
       // undici and Node's global fetch publish on diagnostics_channel; the instrumentation subscribes there.

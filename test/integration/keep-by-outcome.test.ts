@@ -91,7 +91,9 @@ describe('keeping errors and slow requests at any sample rate (integration)', fu
   for (const rate of ['0', '0.1']) {
     it(`TRACING_SAMPLE_RATE=${rate}: all 10 failures are exported with their spans and exception events; successes at the sample rate`, async () => {
       receiver.reset();
-      const port = await start({ TRACING_SAMPLE_RATE: rate });
+      // Every express layer span (mode all), so each failure has children to bring along: under the
+      // default (auto) a fast handler that answers 500 without an error (/raw500) has none.
+      const port = await start({ TRACING_SAMPLE_RATE: rate, TRACING_EXPRESS_MIDDLEWARE_SPANS: 'all' });
       const answers = await hundredRequests(port);
       const failures = answers.filter((answer) => answer.status >= 500);
       expect(failures).to.have.length(10);
