@@ -18,6 +18,7 @@ import { createEnvReader } from './value-parsers';
 import { parseResourceAttributes, RESOURCE_ATTRIBUTES_VARIABLE, SAMPLER_ARG_VARIABLE, samplerArgApplies } from './otel-fallbacks';
 import { ALL_OPTIONS, cloneValue, defaultConfig, displayValue, optionFor, TRACING_VARIABLES } from './schema';
 import { closestMatch } from './did-you-mean';
+import { errorNameAndMessage } from '../error-message';
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -35,7 +36,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     return {
       config: defaultConfig(),
       sources: defaultSources(),
-      problems: [`otel-agent: internal error while reading the configuration (${describeError(error)}); using the defaults for every option`],
+      problems: [`otel-agent: internal error while reading the configuration (${errorNameAndMessage(error)}); using the defaults for every option`],
     };
   }
 }
@@ -78,13 +79,13 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
     problems.startOption();
     let resolved: { value: unknown; source: string };
     try {
-      resolved = resolveOption(row as ConfigOption, ctx);
+      resolved = resolveOption(row, ctx);
     } catch (error) {
       // A bug in one parser costs that option, not the whole configuration.
       resolved = { value: cloneValue(row.default), source: DEFAULT_SOURCE };
       const envVar = row.envVar;
       const shownValue = row.secret ? '***' : (envVar === undefined ? undefined : safely(() => read(envVar))) ?? '';
-      problems.add({ variable: row.envVar ?? row.key, shownValue, whatIsWrong: `could not be read (internal error: ${describeError(error)})` });
+      problems.add({ variable: row.envVar ?? row.key, shownValue, whatIsWrong: `could not be read (internal error: ${errorNameAndMessage(error)})` });
     }
     config[row.key] = resolved.value;
     sources[row.key] = resolved.source;
@@ -332,9 +333,4 @@ function safely<T>(action: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The message only: no stack traces in problem lines. */
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

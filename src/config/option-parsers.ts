@@ -19,6 +19,7 @@ import {
 export const SERVICE_NAME_MAX_LENGTH = 128;
 
 // C0 and C1 controls: a newline or an escape in a service name breaks log lines and backend UIs.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**

@@ -81,6 +81,7 @@ export function oneOf<T extends string>(choices: readonly T[], noun: string): Va
   };
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** A free-form label (version, environment): printable and of bounded length. */

@@ -61,7 +61,7 @@ ${traces.length === 0 ? '<p class="empty">No traces to show.</p>' : traces.map(r
 
 /** Text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
