@@ -22,7 +22,6 @@ interface Corpus {
   SENSITIVE: { kind: string; text: string; forbidden: string[] }[];
   HARMLESS: string[];
 }
- 
 const corpus = require(path.join(REPO_ROOT, 'test/fixtures/pii/corpus.js')) as Corpus;
 
 /** W3C tracestate value syntax: anything else makes the propagator drop the header (nothing to leak). */
