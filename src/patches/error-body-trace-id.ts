@@ -72,10 +72,6 @@ export { appendExposedHeader, appendServerTiming, serverTimingEntry } from './er
 
 const SITE = 'error-body-trace-id';
 
-// Test-only hook (test/integration/agent-faults.test.ts): OTEL_AGENT_TEST_FAULTS=error-body makes every
-// body rewrite throw, to prove the response then goes out as the app wrote it. Read once at load.
-const ERROR_BODY_FAULT = (process.env.OTEL_AGENT_TEST_FAULTS ?? '').split(',').includes('error-body');
-
 type AnyMethod = (this: ServerResponse, ...args: any[]) => any;
 type PatchedMethod = 'writeHead' | 'write' | 'end';
 const PATCHED_METHODS: readonly PatchedMethod[] = ['writeHead', 'write', 'end'];
@@ -357,7 +353,6 @@ function planRewrite(
   encoding: unknown,
   callback: unknown,
 ): RewritePlan | undefined {
-  if (ERROR_BODY_FAULT) throw new Error('injected error-body fault (OTEL_AGENT_TEST_FAULTS)');
   // end([chunk][, encoding][, callback]), as lib/_http_outgoing.js reads it.
   if (typeof chunk === 'function') {
     callback = chunk;
