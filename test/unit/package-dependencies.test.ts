@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'child_process';
-import { REPO_ROOT } from '../../helpers/paths';
+import { REPO_ROOT } from '../helpers/paths';
 
 interface NpmTree {
   version?: string;

@@ -1,6 +1,6 @@
 /** The agent's logger: rate-limited warnings print once per key per minute. */
 import { expect } from 'chai';
-import { createLogger, registerDiagnosticSecrets, secretsOfConfig } from '../../../src/logger';
+import { createLogger, registerDiagnosticSecrets, secretsOfConfig } from '../../src/logger';
 
 describe('logger warnRateLimited', () => {
   it('prints a key once per minute, other keys independently', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { CliIo } from '../../../src/cli/command';
 import { parseReportArgs, reportCommand } from '../../../src/cli/report-command';
-import { lineOf, spanIdOf, TempDir, traceIdOf } from './spans';
+import { lineOf, spanIdOf, TempDir, traceIdOf } from '../report/spans';
 
 function captureIo(cwd: string): CliIo & { out: string; err: string } {
   const io = {
