@@ -20,6 +20,7 @@ import {
   serverTimingEntry,
 } from '../../../src/patches/error-body-trace-id';
 import { rememberServerSpan } from '../../../src/patches/request-spans';
+import { responseTraceHeaderPatch } from '../../../src/patches/response-trace-header';
 import { setSafeLogger } from '../../../src/safe';
 import { createLogger } from '../../../src/logger';
 import type { AgentConfig } from '../../../src/config/types';
@@ -202,10 +203,33 @@ describe('error-body-trace-id', () => {
     });
     afterEach(() => errorBodyTraceIdPatch.unpatch());
 
-    it('is enabled by either the body option or the response header option', () => {
+    it('is enabled by the body option; the response header is a patch of its own', () => {
       expect(errorBodyTraceIdPatch.isEnabled({ ...config, errorBodyTraceId: false })).to.equal(false);
-      expect(errorBodyTraceIdPatch.isEnabled({ ...config, errorBodyTraceId: false, responseHeader: true })).to.equal(true);
+      expect(errorBodyTraceIdPatch.isEnabled({ ...config, errorBodyTraceId: false, responseHeader: true })).to.equal(false);
       expect(errorBodyTraceIdPatch.isEnabled(config)).to.equal(true);
+      expect(responseTraceHeaderPatch.isEnabled({ ...config, errorBodyTraceId: false, responseHeader: true })).to.equal(true);
+      expect(responseTraceHeaderPatch.isEnabled(config)).to.equal(false);
+    });
+
+    it('the response header patch adds Server-Timing to any response, and the body patch still rewrites under it', async () => {
+      responseTraceHeaderPatch.patch({ config: { ...config, responseHeader: true }, logger: createLogger('none') });
+      errorBodyTraceIdPatch.patch({ config, logger: createLogger('none') });
+      try {
+        handler = (req, res) => res.writeHead(req.url === '/ok' ? 200 : 500, { 'content-type': 'application/json' }).end('{"e":1}');
+        const ok = await get('/ok');
+        const failed = await get('/fail');
+        expect(ok.body).to.equal('{"e":1}');
+        expect(failed.body).to.equal(`{"e":1,${FIELD}}`);
+        for (const response of [ok, failed]) {
+          expect(response.headers['server-timing']).to.equal(serverTimingEntry({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED }));
+          expect(response.headers['access-control-expose-headers']).to.equal('Server-Timing');
+        }
+      } finally {
+        errorBodyTraceIdPatch.unpatch();
+        responseTraceHeaderPatch.unpatch();
+      }
+      expect(proto.writeHead).to.equal(unpatched.writeHead);
+      expect((await get('/ok')).headers['server-timing']).to.equal(undefined);
     });
 
     it('installs named wrappers once and unpatch restores the prototype exactly', async () => {
