@@ -11,8 +11,13 @@
 export function quoteForLine(value: string, maxChars: number, asTyped = false): string {
   const chars = Array.from(value);
   const shortened = chars.length > maxChars ? chars.slice(0, maxChars).join('') + '…' : value;
-  if (!asTyped) return JSON.stringify(shortened).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  if (!asTyped)
+    return JSON.stringify(shortened)
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029');
   // eslint-disable-next-line no-control-regex -- escaping control characters is the point
-  const escaped = shortened.replace(/["\u0000-\u001f\u007f\u2028\u2029]/g, (char) => (char === '"' ? '\\"' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const escaped = shortened.replace(/["\u0000-\u001f\u007f\u2028\u2029]/g, (char) =>
+    char === '"' ? '\\"' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return `"${escaped}"`;
 }

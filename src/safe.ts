@@ -12,7 +12,10 @@ export function setSafeLogger(agentLogger: AgentLogger): void {
 }
 
 export function reportInternalError(site: string, err: unknown): void {
-  logger?.warnOnce(`internal:${site}`, `internal error in ${site} (${errorNameAndMessage(err)}); the agent skips this step and your application continues unaffected`);
+  logger?.warnOnce(
+    `internal:${site}`,
+    `internal error in ${site} (${errorNameAndMessage(err)}); the agent skips this step and your application continues unaffected`,
+  );
 }
 
 /** Runs `fn`; on a throw, reports it once for `site` and returns `fallback`. */

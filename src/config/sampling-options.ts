@@ -61,7 +61,7 @@ function ruleProblem(item: unknown): string | undefined {
     if (entry[key] !== undefined && (typeof entry[key] !== 'string' || entry[key] === '')) return `has a ${key} that is not a non-empty string`;
   }
   for (const key of ['path', 'route']) {
-    if (typeof entry[key] === 'string' && !(entry[key]).startsWith('/')) return `has a ${key} that does not start with "/"`;
+    if (typeof entry[key] === 'string' && !entry[key].startsWith('/')) return `has a ${key} that does not start with "/"`;
   }
   if (entry.path !== undefined && entry.route !== undefined) return 'has both a path and a route (use one)';
   return undefined;

@@ -118,8 +118,10 @@ function setState(res: ServerResponse, state: ResponseState): void {
 // ---------------------------------------------------------------------------------------------------
 // The wrappers
 
-function writeHeadWithTraceId(this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
-  if (statusCode < statusMin && stateOf(this) === undefined) return Reflect.apply(originalWriteHead, this, arguments);
+function writeHeadWithTraceId(this: ServerResponse, ...args: [statusCode: number, reason?: unknown, headers?: unknown]): ServerResponse {
+  // Rest parameters, forwarded as they came: Node reads the same arguments, with the same count.
+  const [statusCode, reason, headers] = args;
+  if (statusCode < statusMin && stateOf(this) === undefined) return Reflect.apply(originalWriteHead, this, args);
   let plan: CollectPlan | undefined;
   try {
     plan = planCollecting(this, statusCode, reason, headers);
@@ -127,25 +129,26 @@ function writeHeadWithTraceId(this: ServerResponse, statusCode: number, reason?:
     reportInternalError(`${SITE} writeHead`, err);
     plan = undefined;
   }
-  const result = Reflect.apply(originalWriteHead, this, arguments);
+  const result = Reflect.apply(originalWriteHead, this, args);
   // Node stored the header (it threw otherwise): from here on the body decides.
   if (plan !== undefined) startCollecting(this, plan.declaredLength);
   return result;
 }
 
-function writeWithTraceId(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+function writeWithTraceId(this: ServerResponse, ...args: [chunk: unknown, encoding?: unknown, callback?: unknown]): boolean {
+  const [chunk, encoding, callback] = args;
   let state = stateOf(this);
   if (state === undefined) {
-    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalWrite, this, arguments);
+    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalWrite, this, args);
     // The first write() commits the implicit header; commit it first, as Node's write_() would, so the
     // writeHead wrapper decides whether this body is collected.
-    if (!commitsImplicitHeader(this, chunk, encoding)) return Reflect.apply(originalWrite, this, arguments);
+    if (!commitsImplicitHeader(this, chunk, encoding)) return Reflect.apply(originalWrite, this, args);
     (this as TrackedResponse)._implicitHeader!();
     state = stateOf(this);
     if (state === undefined) setState(this, RELEASED);
   }
-  if (state === undefined || state === RELEASED) return Reflect.apply(originalWrite, this, arguments);
-  let held = false;
+  if (state === undefined || state === RELEASED) return Reflect.apply(originalWrite, this, args);
+  let held: boolean;
   try {
     held = holdWrite(this, state, chunk, encoding, callback);
   } catch (err) {
@@ -154,15 +157,16 @@ function writeWithTraceId(this: ServerResponse, chunk: unknown, encoding?: unkno
   }
   if (held) return true;
   releaseCollected(this, state);
-  return Reflect.apply(originalWrite, this, arguments);
+  return Reflect.apply(originalWrite, this, args);
 }
 
-function endWithTraceId(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
+function endWithTraceId(this: ServerResponse, ...args: [chunk?: unknown, encoding?: unknown, callback?: unknown]): ServerResponse {
+  const [chunk, encoding, callback] = args;
   const state = stateOf(this);
   if (state === undefined) {
-    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalEnd, this, arguments);
+    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalEnd, this, args);
   } else if (state === RELEASED) {
-    return Reflect.apply(originalEnd, this, arguments);
+    return Reflect.apply(originalEnd, this, args);
   }
   let plan: RewritePlan | undefined;
   try {
@@ -175,7 +179,7 @@ function endWithTraceId(this: ServerResponse, chunk?: unknown, encoding?: unknow
   // Pass through. RELEASED also keeps the writeHead that the original end() calls implicitly from collecting.
   if (state === undefined) setState(this, RELEASED);
   else releaseCollected(this, state);
-  return Reflect.apply(originalEnd, this, arguments);
+  return Reflect.apply(originalEnd, this, args);
 }
 
 const WRAPPERS: Record<PatchedMethod, AnyMethod> = {
@@ -258,7 +262,7 @@ function holdWrite(res: ServerResponse, collecting: CollectingResponse, chunk: u
   collecting.writes.push({ chunk: chunk as string | Uint8Array, encoding: (encoding ?? undefined) as BufferEncoding | undefined, bytes });
   collecting.bytes += bytes.length;
   // Not at release: an app awaiting each write's callback before the next write would wait forever.
-  if (typeof callback === 'function') process.nextTick(callback as () => void);
+  if (typeof callback === 'function') process.nextTick(callback);
   return true;
 }
 
@@ -388,7 +392,7 @@ function applyRewrite(res: ServerResponse, state: CollectingResponse | undefined
 // ---------------------------------------------------------------------------------------------------
 // Install / remove
 
-const methods = new PrototypeMethods(() => http.ServerResponse.prototype as unknown as Record<PatchedMethod, AnyMethod>, WRAPPERS);
+const methods = new PrototypeMethods<PatchedMethod>(() => http.ServerResponse.prototype, WRAPPERS);
 
 function setOriginal(method: PatchedMethod, original: AnyMethod): void {
   if (method === 'writeHead') originalWriteHead = original;

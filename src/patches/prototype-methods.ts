@@ -17,10 +17,15 @@ interface Installed {
 export class PrototypeMethods<K extends string> {
   private readonly _installed = new Map<K, Installed>();
 
+  /** `prototype` is read at each install/uninstall (a getter, so tests and unpatch see the current object). */
   constructor(
-    private readonly _target: () => Record<K, AnyMethod>,
+    private readonly _prototype: () => object,
     private readonly _wrappers: Readonly<Record<K, AnyMethod>>,
   ) {}
+
+  private _target(): Record<K, AnyMethod> {
+    return this._prototype() as Record<K, AnyMethod>;
+  }
 
   /** Wraps every method not wrapped yet; `useOriginal` receives each original the wrapper must call. Throws if one is missing. */
   install(useOriginal: (method: K, original: AnyMethod) => void): void {

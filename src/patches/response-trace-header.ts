@@ -30,8 +30,10 @@ const SITE = 'response-trace-header';
 let enabled = false;
 let originalWriteHead: AnyMethod;
 
-function writeHeadWithTraceHeader(this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
-  if (!enabled) return Reflect.apply(originalWriteHead, this, arguments);
+function writeHeadWithTraceHeader(this: ServerResponse, ...args: [statusCode: number, reason?: unknown, headers?: unknown]): ServerResponse {
+  // Rest parameters, forwarded as they came: Node reads the same arguments, with the same count.
+  const [statusCode, reason, headers] = args;
+  if (!enabled) return Reflect.apply(originalWriteHead, this, args);
   let edited: { reason: string | undefined; headers: HeadersArg | undefined } | undefined;
   try {
     edited = withTraceHeaders(this, reason, headers);
@@ -39,8 +41,10 @@ function writeHeadWithTraceHeader(this: ServerResponse, statusCode: number, reas
     reportInternalError(`${SITE} writeHead`, err);
     edited = undefined;
   }
-  if (edited === undefined) return Reflect.apply(originalWriteHead, this, arguments);
-  return edited.reason !== undefined ? originalWriteHead.call(this, statusCode, edited.reason, edited.headers) : originalWriteHead.call(this, statusCode, edited.headers);
+  if (edited === undefined) return Reflect.apply(originalWriteHead, this, args);
+  return edited.reason !== undefined
+    ? originalWriteHead.call(this, statusCode, edited.reason, edited.headers)
+    : originalWriteHead.call(this, statusCode, edited.headers);
 }
 
 /** The writeHead arguments with the trace headers, or undefined for "call the original with the app's arguments". */
@@ -56,7 +60,7 @@ function withTraceHeaders(res: ServerResponse, reason: unknown, headers: unknown
   return withExposed === args.headers ? undefined : { reason: args.reason, headers: withExposed };
 }
 
-const methods = new PrototypeMethods(() => http.ServerResponse.prototype as unknown as Record<'writeHead', AnyMethod>, { writeHead: writeHeadWithTraceHeader });
+const methods = new PrototypeMethods(() => http.ServerResponse.prototype, { writeHead: writeHeadWithTraceHeader });
 
 export const responseTraceHeaderPatch: AgentPatch = {
   name: 'response-trace-header',

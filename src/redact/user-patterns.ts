@@ -50,7 +50,10 @@ export function compileUserPatterns(sources: readonly string[], _maxScanLength?:
     if (typeof source !== 'string' || source.trim() === '') return; // blank means unset, as for every variable
     re2js ??= require('re2js') as Re2js;
     const compiled = compileUserPattern(re2js, source);
-    if ('rejected' in compiled) problems.push(`otel-agent: TRACING_PII_PATTERNS pattern #${index + 1} ${quoteForLine(source, MAX_SHOWN_SOURCE_CHARS, true)} ${compiled.rejected}; skipped`);
+    if ('rejected' in compiled)
+      problems.push(
+        `otel-agent: TRACING_PII_PATTERNS pattern #${index + 1} ${quoteForLine(source, MAX_SHOWN_SOURCE_CHARS, true)} ${compiled.rejected}; skipped`,
+      );
     else patterns.push({ source, regex: compiled.regex });
   });
   return { patterns, problems };
@@ -79,6 +82,8 @@ export function compileUserPattern(re2js: Re2js, source: string): { rejected: st
     return { regex: re2js.RE2JS.compile(re2js.RE2JS.translateRegExp(source)) };
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : 'not supported';
-    return { rejected: `cannot run in linear time (${quoteForLine(reason, MAX_SHOWN_SOURCE_CHARS, true).slice(1, -1)}: backreferences, lookaround and repeats above 1000 are not supported)` };
+    return {
+      rejected: `cannot run in linear time (${quoteForLine(reason, MAX_SHOWN_SOURCE_CHARS, true).slice(1, -1)}: backreferences, lookaround and repeats above 1000 are not supported)`,
+    };
   }
 }

@@ -20,7 +20,9 @@ describe('logger warnRateLimited', () => {
 
 describe('logger masking (issue 11, item 5)', () => {
   it('masks the endpoint password, the configured header values and secrets in every line, at every level', () => {
-    registerDiagnosticSecrets(secretsOfConfig({ endpoint: 'http://ops:Pa%24%24w0rd9@collector:4318', headers: { 'x-honeycomb-team': 'HoneyKey77', 'x-short': 'on' } }));
+    registerDiagnosticSecrets(
+      secretsOfConfig({ endpoint: 'http://ops:Pa%24%24w0rd9@collector:4318', headers: { 'x-honeycomb-team': 'HoneyKey77', 'x-short': 'on' } }),
+    );
     const lines: string[] = [];
     const logger = createLogger('debug', (line) => lines.push(line));
     logger.warn('otlp-http export to http://ops:Pa%24%24w0rd9@collector:4318/v1/traces failed (ECONNREFUSED)');

@@ -148,7 +148,11 @@ export function isValidWriteHead(reason: string | undefined, headers: HeadersArg
  * reason is given), or undefined when Node would throw or decide by itself (headers already sent,
  * headers that are not an object, an invalid name or value): such a call must reach Node untouched.
  */
-export function parseWriteHeadArgs(res: OutgoingMessage, reason: unknown, headers: unknown): { reason: string | undefined; headers: HeadersArg | undefined } | undefined {
+export function parseWriteHeadArgs(
+  res: OutgoingMessage,
+  reason: unknown,
+  headers: unknown,
+): { reason: string | undefined; headers: HeadersArg | undefined } | undefined {
   if (res.headersSent) return undefined; // Node throws ERR_HTTP_HEADERS_SENT
   const reasonText = typeof reason === 'string' ? reason : undefined;
   const givenHeaders = reasonText !== undefined ? headers : (headers ?? reason);

@@ -105,7 +105,23 @@ describe('error-body-trace-id', () => {
       expect(inject('{"inner":{"trace_id":"x"}}')).to.equal(`{"inner":{"trace_id":"x"},${FIELD}}`);
     });
     it('leaves arrays, scalars and invalid JSON alone', () => {
-      for (const body of ['[{"a":1}]', '[]', '"boom"', '42', 'null', 'true', '', '   ', '{"a":', '{"a":1}}', '{"a":1} {"b":2}', '{a:1}', "{'a':1}", '{"a":1,}', 'not json'])
+      for (const body of [
+        '[{"a":1}]',
+        '[]',
+        '"boom"',
+        '42',
+        'null',
+        'true',
+        '',
+        '   ',
+        '{"a":',
+        '{"a":1}}',
+        '{"a":1} {"b":2}',
+        '{a:1}',
+        "{'a':1}",
+        '{"a":1,}',
+        'not json',
+      ])
         expect(inject(body), body).to.equal(undefined);
     });
     it('leaves invalid UTF-8 and a byte-order mark alone', () => {
@@ -281,7 +297,12 @@ describe('error-body-trace-id', () => {
 
     it('fails open: an internal error sends the original response and warns once', async () => {
       errorBodyTraceIdPatch.patch({ config, logger: createLogger('none') });
-      spanFor = () => ({ spanContext: () => { throw new Error('broken span'); } }) as unknown as Span;
+      spanFor = () =>
+        ({
+          spanContext: () => {
+            throw new Error('broken span');
+          },
+        }) as unknown as Span;
       handler = (req, res) => {
         res.writeHead(500, { 'content-type': 'application/json', 'content-length': 7 });
         res.write('{"e":');

@@ -76,9 +76,9 @@ describe('redact: user patterns', () => {
     const SIXTY_FOUR_KB = 64 * 1024;
     const hostileInputs = {
       'a repeated': 'a'.repeat(SIXTY_FOUR_KB),
-      'digits': '1'.repeat(SIXTY_FOUR_KB),
-      'words': 'lorem ipsum dolor sit amet '.repeat(SIXTY_FOUR_KB / 27 + 1).slice(0, SIXTY_FOUR_KB),
-      'blanks': ' '.repeat(SIXTY_FOUR_KB),
+      digits: '1'.repeat(SIXTY_FOUR_KB),
+      words: 'lorem ipsum dolor sit amet '.repeat(SIXTY_FOUR_KB / 27 + 1).slice(0, SIXTY_FOUR_KB),
+      blanks: ' '.repeat(SIXTY_FOUR_KB),
     };
     const hostilePatterns = ['(a+)+$', '\\w+\\w+x', '[^x]+x', '.*secret.*', '(\\w+\\s?)*$', '\\s*x', '[a-z]{1,40}[a-z]{1,40}x'];
 
