@@ -14,6 +14,7 @@
  * for edges with errors), `.waterfall` (one per trace), `.waterfall .bar`, `.bar.error`.
  */
 import type { ErrorTrace, OperationLatency, Report, ReportSpan, ServiceEdge, TraceTree } from './model';
+import { dateOfUnixNano, formatPercent, msDigits, parseUnixNano } from './format';
 import { orderTree } from './trace-tree';
 
 export function renderHtml(report: Report): string {
@@ -304,7 +305,7 @@ export interface WaterfallRow {
 
 /** The trace's spans in tree order (orderTree), each with its offset from the trace's first start. */
 export function waterfallRows(trace: TraceTree): WaterfallRow[] {
-  const starts = trace.spans.map((span) => parseNanos(span.startTimeUnixNano));
+  const starts = trace.spans.map((span) => parseUnixNano(span.startTimeUnixNano));
   const traceStart = starts.reduce<bigint | undefined>((min, start) => (start !== undefined && (min === undefined || start < min) ? start : min), undefined);
   const indexOf = new Map(trace.spans.map((span, index) => [span, index]));
   return orderTree(trace.spans).map(({ span, depth }) => {
@@ -360,29 +361,16 @@ function traceAnchor(traceId: string): string {
   return `trace-${traceId}`;
 }
 
-function parseNanos(value: string): bigint | undefined {
-  if (!/^\d{1,30}$/.test(value)) return undefined;
-  return BigInt(value);
-}
-
 function formatTime(unixNano: string): string {
-  const nanos = parseNanos(unixNano);
-  if (nanos === undefined) return '';
-  const date = new Date(Number(nanos / 1_000_000n));
-  return Number.isNaN(date.getTime()) ? '' : date.toISOString().replace('T', ' ').replace('Z', '');
+  return dateOfUnixNano(unixNano)?.toISOString().replace('T', ' ').replace('Z', '') ?? '';
 }
 
+/** With its unit, for a page read by eye: seconds from 10 s on. */
 function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '';
   if (ms === 0) return '0';
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
-}
-
-function formatPercent(rate: number): string {
-  return `${(rate * 100).toFixed(rate > 0 && rate < 0.001 ? 2 : 1)}%`;
+  return `${msDigits(ms)} ms`;
 }
 
 function percent(fraction: number): string {
