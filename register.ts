@@ -3,6 +3,7 @@
  * Side effects only; logic lives in src/. Never throws into the app.
  */
 import { isMainThread } from 'worker_threads';
+import { errorMessage } from './src/error-message';
 
 const STARTED = Symbol.for('@x/otel-agent.started');
 const globalState = globalThis as { [STARTED]?: boolean };
@@ -34,8 +35,8 @@ function registerAgent(): void {
 try {
   registerAgent();
 } catch (err) {
-  const line = `otel-agent: failed to start (${err instanceof Error ? err.message : String(err)}); your application is not instrumented and runs normally`;
-  let masked = line;
+  const line = `otel-agent: failed to start (${errorMessage(err)}); your application is not instrumented and runs normally`;
+  let masked: string;
   try {
     // The error may quote a configured secret (an endpoint's password): mask it like every diagnostic line.
     masked = (require('./src/logger') as typeof import('./src/logger')).maskDiagnosticLine(line);

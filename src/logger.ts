@@ -81,7 +81,6 @@ export function maskDiagnosticLine(line: string): string {
     for (const secret of diagnosticSecrets) if (masked.includes(secret)) masked = masked.split(secret).join(SECRET_MASK);
     if (diagnosticMasker === undefined) {
       // Required here, not at the top: the main thread loads the logger at start, and most runs never print.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { compileMaskingPolicy } = require('./redact/compile-policy') as typeof import('./redact/compile-policy');
       diagnosticMasker = compileMaskingPolicy().policy.maskString;
     }

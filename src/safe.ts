@@ -2,6 +2,7 @@
  * Fail open: every piece of agent code that runs inside the app's call paths goes through here.
  * On an internal error the agent warns once per site and the caller's original behaviour proceeds.
  */
+import { errorNameAndMessage } from './error-message';
 import type { AgentLogger } from './logger';
 
 let logger: AgentLogger | undefined;
@@ -11,8 +12,10 @@ export function setSafeLogger(agentLogger: AgentLogger): void {
 }
 
 export function reportInternalError(site: string, err: unknown): void {
-  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  logger?.warnOnce(`internal:${site}`, `internal error in ${site} (${detail}); the agent skips this step and your application continues unaffected`);
+  logger?.warnOnce(
+    `internal:${site}`,
+    `internal error in ${site} (${errorNameAndMessage(err)}); the agent skips this step and your application continues unaffected`,
+  );
 }
 
 /** Runs `fn`; on a throw, reports it once for `site` and returns `fallback`. */

@@ -5,6 +5,7 @@
  */
 import type { CliCommand, CliIo } from './command';
 import { USAGE_ERROR_EXIT_CODE } from './command';
+import { errorMessage } from '../error-message';
 
 /** Add a command here: its module exports a CliCommand. */
 const COMMANDS: Record<string, () => CliCommand> = {
@@ -39,7 +40,7 @@ export function main(args: readonly string[], io: CliIo = processIo): number | P
     return USAGE_ERROR_EXIT_CODE;
   }
   const failed = (error: unknown) => {
-    io.stderr(`otel-agent: ${name} failed (${error instanceof Error ? error.message : String(error)})\n`);
+    io.stderr(`otel-agent: ${name} failed (${errorMessage(error)})\n`);
     return 1;
   };
   try {

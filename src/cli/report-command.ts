@@ -10,6 +10,7 @@ import { parseDuration } from '../report/filters';
 import { renderText, renderTraceText } from '../report/render-text';
 import type { CliCommand, CliIo } from './command';
 import { USAGE_ERROR_EXIT_CODE } from './command';
+import { errorMessage } from '../error-message';
 
 const HELP = `Usage: otel-agent report [options] <file>...
 
@@ -140,7 +141,7 @@ async function runReport(parsed: ReportArgs, io: CliIo): Promise<number> {
       if (!statSync(resolved).isFile()) throw new Error('not a file');
       files.push(resolved);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(error);
       io.stderr(`otel-agent report: cannot read ${file} (${reason})\n`);
       exitCode = 1;
     }

@@ -18,6 +18,7 @@ import { createEnvReader } from './value-parsers';
 import { parseResourceAttributes, RESOURCE_ATTRIBUTES_VARIABLE, SAMPLER_ARG_VARIABLE, samplerArgApplies } from './otel-fallbacks';
 import { ALL_OPTIONS, cloneValue, defaultConfig, displayValue, optionFor, TRACING_VARIABLES } from './schema';
 import { closestMatch } from './did-you-mean';
+import { errorNameAndMessage } from '../error-message';
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -35,7 +36,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     return {
       config: defaultConfig(),
       sources: defaultSources(),
-      problems: [`otel-agent: internal error while reading the configuration (${describeError(error)}); using the defaults for every option`],
+      problems: [`otel-agent: internal error while reading the configuration (${errorNameAndMessage(error)}); using the defaults for every option`],
     };
   }
 }
@@ -78,13 +79,13 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
     problems.startOption();
     let resolved: { value: unknown; source: string };
     try {
-      resolved = resolveOption(row as ConfigOption, ctx);
+      resolved = resolveOption(row, ctx);
     } catch (error) {
       // A bug in one parser costs that option, not the whole configuration.
       resolved = { value: cloneValue(row.default), source: DEFAULT_SOURCE };
       const envVar = row.envVar;
-      const shownValue = row.secret ? '***' : (envVar === undefined ? undefined : safely(() => read(envVar))) ?? '';
-      problems.add({ variable: row.envVar ?? row.key, shownValue, whatIsWrong: `could not be read (internal error: ${describeError(error)})` });
+      const shownValue = row.secret ? '***' : ((envVar === undefined ? undefined : safely(() => read(envVar))) ?? '');
+      problems.add({ variable: row.envVar ?? row.key, shownValue, whatIsWrong: `could not be read (internal error: ${errorNameAndMessage(error)})` });
     }
     config[row.key] = resolved.value;
     sources[row.key] = resolved.source;
@@ -107,7 +108,7 @@ function resolveAll(env: NodeJS.ProcessEnv, appRoot: string): LoadedConfig {
 function describeReplacement(row: AnyConfigOption, resolved: { value: unknown; source: string }): string {
   const value = resolved.value;
   const isEmpty = (Array.isArray(value) && value.length === 0) || (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
-  const shown = value === undefined ? row.whenUnset ?? 'nothing' : isEmpty ? 'none' : displayValue(row, value);
+  const shown = value === undefined ? (row.whenUnset ?? 'nothing') : isEmpty ? 'none' : displayValue(row, value);
   return `using ${shown}${resolved.source === DEFAULT_SOURCE ? '' : ` from ${resolved.source}`}`;
 }
 
@@ -174,7 +175,8 @@ function warnWhenRequestsGoUntraced(config: AgentConfig, sources: ConfigSources,
 /** A client key without its certificate (or the reverse) cannot authenticate: neither is used, in one line. */
 function requireBothClientTlsHalves(config: AgentConfig, sources: ConfigSources, ctx: ResolveContext, problems: ProblemCollector): void {
   if ((config.clientKeyFile === undefined) === (config.clientCertFile === undefined)) return;
-  const [present, missing] = config.clientKeyFile !== undefined ? (['clientKeyFile', 'TRACING_CLIENT_CERT_FILE'] as const) : (['clientCertFile', 'TRACING_CLIENT_KEY_FILE'] as const);
+  const [present, missing] =
+    config.clientKeyFile !== undefined ? (['clientKeyFile', 'TRACING_CLIENT_CERT_FILE'] as const) : (['clientCertFile', 'TRACING_CLIENT_KEY_FILE'] as const);
   problems.startOption();
   problems.add({
     variable: sources[present],
@@ -241,23 +243,36 @@ const UPSTREAM_ONLY_VARIABLES: ReadonlyArray<{ names: readonly string[]; why: st
     why: 'the agent exports traces only',
   },
   {
-    names: ['OTEL_METRIC_EXPORT_INTERVAL', 'OTEL_METRIC_EXPORT_TIMEOUT', 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'OTEL_EXPORTER_PROMETHEUS_HOST', 'OTEL_EXPORTER_PROMETHEUS_PORT'],
-    why: 'the agent exports traces only',
-  },
-  {
-    names: ['OTEL_BLRP_SCHEDULE_DELAY', 'OTEL_BLRP_EXPORT_TIMEOUT', 'OTEL_BLRP_MAX_QUEUE_SIZE', 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT'],
+    names: [
+      'OTEL_METRIC_EXPORT_INTERVAL',
+      'OTEL_METRIC_EXPORT_TIMEOUT',
+      'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+      'OTEL_EXPORTER_PROMETHEUS_HOST',
+      'OTEL_EXPORTER_PROMETHEUS_PORT',
+    ],
     why: 'the agent exports traces only',
   },
   {
     names: [
-      'OTEL_EXPORTER_OTLP_INSECURE',
-      'OTEL_EXPORTER_OTLP_TRACES_INSECURE',
+      'OTEL_BLRP_SCHEDULE_DELAY',
+      'OTEL_BLRP_EXPORT_TIMEOUT',
+      'OTEL_BLRP_MAX_QUEUE_SIZE',
+      'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE',
+      'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+      'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT',
     ],
+    why: 'the agent exports traces only',
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_INSECURE', 'OTEL_EXPORTER_OTLP_TRACES_INSECURE'],
     // The specification applies it only to gRPC endpoints given without a scheme.
-    why: 'the endpoint\'s scheme decides: http:// is plaintext, https:// is TLS',
+    why: "the endpoint's scheme decides: http:// is plaintext, https:// is TLS",
   },
   { names: ['OTEL_EXPORTER_ZIPKIN_TIMEOUT'], why: 'use TRACING_EXPORT_TIMEOUT_MS' },
-  { names: ['OTEL_EXPORTER_JAEGER_ENDPOINT', 'OTEL_EXPORTER_JAEGER_USER', 'OTEL_EXPORTER_JAEGER_PASSWORD', 'OTEL_EXPORTER_JAEGER_TIMEOUT'], why: 'use TRACING_ENDPOINT for a Jaeger collector' },
+  {
+    names: ['OTEL_EXPORTER_JAEGER_ENDPOINT', 'OTEL_EXPORTER_JAEGER_USER', 'OTEL_EXPORTER_JAEGER_PASSWORD', 'OTEL_EXPORTER_JAEGER_TIMEOUT'],
+    why: 'use TRACING_ENDPOINT for a Jaeger collector',
+  },
   { names: ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS'], why: 'use TRACING_INSTRUMENTATIONS' },
   { names: ['OTEL_SEMCONV_STABILITY_OPT_IN'], why: 'the agent emits the stable HTTP semantic conventions only', satisfiedBy: /^(?:http(?:\/dup)?)(?:,|$)/ },
   { names: ['OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', 'OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'], why: 'not supported yet' },
@@ -281,7 +296,8 @@ function reportUnsupportedOtelVariables(env: NodeJS.ProcessEnv, problems: Proble
     }
     // Other tools' OTEL_* variables exist too: only a near miss of one we know is worth a line.
     const suggestion = closestMatch(name, known, 3);
-    if (suggestion !== undefined) problems.add({ variable: name, shownValue, whatIsWrong: `is an unknown variable (did you mean ${suggestion}?)`, instead: 'ignored' });
+    if (suggestion !== undefined)
+      problems.add({ variable: name, shownValue, whatIsWrong: `is an unknown variable (did you mean ${suggestion}?)`, instead: 'ignored' });
   }
   problems.finishOption('');
 }
@@ -332,9 +348,4 @@ function safely<T>(action: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The message only: no stack traces in problem lines. */
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -8,17 +8,13 @@ import type { ResolveContext, ValueParser } from './option-types';
 import { describeItem, splitCommaList } from './value-parsers';
 import { knownInstrumentationNames } from './instrumentation-names';
 import { closestMatch } from './did-you-mean';
-import {
-  AGENT_DEFAULT_EXCLUDED,
-  EAGER_INSTRUMENTATIONS,
-  METRICS_ONLY_INSTRUMENTATIONS,
-  UPSTREAM_DEFAULT_EXCLUDED,
-} from '../instrumentations/targets';
+import { AGENT_DEFAULT_EXCLUDED, EAGER_INSTRUMENTATIONS, METRICS_ONLY_INSTRUMENTATIONS, UPSTREAM_DEFAULT_EXCLUDED } from '../instrumentations/targets';
 
 /** For names derived from package.json (the `@acme/checkout` -> `acme-checkout` form users know). */
 export const SERVICE_NAME_MAX_LENGTH = 128;
 
 // C0 and C1 controls: a newline or an escape in a service name breaks log lines and backend UIs.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
@@ -108,7 +104,10 @@ function validInstrumentationNames(
       whatIsWrong = `names a metrics-only instrumentation${describeItem(wholeList, name)}, not a tracing one`;
     } else if (!known.includes(canonical)) {
       const suggestion = closestMatch(canonical, known, 2);
-      const expected = suggestion !== undefined ? `did you mean ${suggestion}?` : `expected one of ${known.filter((n) => !METRICS_ONLY_INSTRUMENTATIONS.includes(n)).join(', ')}`;
+      const expected =
+        suggestion !== undefined
+          ? `did you mean ${suggestion}?`
+          : `expected one of ${known.filter((n) => !METRICS_ONLY_INSTRUMENTATIONS.includes(n)).join(', ')}`;
       whatIsWrong = `names an unknown instrumentation${describeItem(wholeList, name)} (${expected})`;
     }
     if (whatIsWrong !== undefined) ctx.report({ variable, shownValue: raw, whatIsWrong, instead });
@@ -246,7 +245,20 @@ export const parsePropagators: ValueParser<PropagatorName[]> = (raw, variable, c
 };
 
 /** OTEL_NODE_RESOURCE_DETECTORS names (upstream's auto-instrumentations-node). */
-export const RESOURCE_DETECTOR_NAMES = ['env', 'host', 'os', 'process', 'serviceinstance', 'container', 'aws', 'gcp', 'azure', 'alibaba', 'all', 'none'] as const;
+export const RESOURCE_DETECTOR_NAMES = [
+  'env',
+  'host',
+  'os',
+  'process',
+  'serviceinstance',
+  'container',
+  'aws',
+  'gcp',
+  'azure',
+  'alibaba',
+  'all',
+  'none',
+] as const;
 export type ResourceDetectorName = Exclude<(typeof RESOURCE_DETECTOR_NAMES)[number], 'all' | 'none'>;
 /** The cloud detectors call metadata endpoints over the network: only when named (or with all). */
 export const CLOUD_RESOURCE_DETECTORS: readonly ResourceDetectorName[] = ['aws', 'gcp', 'azure', 'alibaba'];
@@ -259,7 +271,13 @@ export const parseResourceDetectors: ValueParser<ResourceDetectorName[]> = (raw,
     if (name === 'all') for (const all of [...DEFAULT_RESOURCE_DETECTORS, ...CLOUD_RESOURCE_DETECTORS]) detectors.add(all);
     else if (name === 'none') continue;
     else if ((RESOURCE_DETECTOR_NAMES as readonly string[]).includes(name)) detectors.add(name as ResourceDetectorName);
-    else ctx.report({ variable, shownValue: raw, whatIsWrong: `names an unknown resource detector${describeItem(names, name)} (expected ${RESOURCE_DETECTOR_NAMES.join(', ')})`, instead: 'ignoring it' });
+    else
+      ctx.report({
+        variable,
+        shownValue: raw,
+        whatIsWrong: `names an unknown resource detector${describeItem(names, name)} (expected ${RESOURCE_DETECTOR_NAMES.join(', ')})`,
+        instead: 'ignoring it',
+      });
   }
   return { value: [...detectors] };
 };

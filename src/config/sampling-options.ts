@@ -43,7 +43,7 @@ export const parseSamplingRules: ValueParser<SamplingRule[]> = (raw, variable, c
     }
     const entry = item as Record<string, unknown>;
     const rule: SamplingRule = { sampleRate: entry.sample_rate as number };
-    for (const key of ['service', 'method', 'path', 'route'] as const) if (typeof entry[key] === 'string') rule[key] = entry[key] as string;
+    for (const key of ['service', 'method', 'path', 'route'] as const) if (typeof entry[key] === 'string') rule[key] = entry[key];
     if (rule.method !== undefined) rule.method = rule.method.toUpperCase();
     rules.push(rule);
   });
@@ -61,7 +61,7 @@ function ruleProblem(item: unknown): string | undefined {
     if (entry[key] !== undefined && (typeof entry[key] !== 'string' || entry[key] === '')) return `has a ${key} that is not a non-empty string`;
   }
   for (const key of ['path', 'route']) {
-    if (typeof entry[key] === 'string' && !(entry[key] as string).startsWith('/')) return `has a ${key} that does not start with "/"`;
+    if (typeof entry[key] === 'string' && !entry[key].startsWith('/')) return `has a ${key} that does not start with "/"`;
   }
   if (entry.path !== undefined && entry.route !== undefined) return 'has both a path and a route (use one)';
   return undefined;

@@ -21,7 +21,6 @@ export function createEnvReader(env: NodeJS.ProcessEnv): (variable: string) => s
   };
 }
 
-
 export const parseBoolean: ValueParser<boolean> = (raw, variable, ctx) => {
   const word = raw.toLowerCase();
   if (TRUE_WORDS.includes(word)) return { value: true };
@@ -81,6 +80,7 @@ export function oneOf<T extends string>(choices: readonly T[], noun: string): Va
   };
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** A free-form label (version, environment): printable and of bounded length. */
@@ -129,7 +129,10 @@ export const parseHttpUrl: ValueParser<string> = (raw, variable, ctx) => {
 
 /** Splits a comma list: trimmed, lower-cased, empty items dropped, duplicates dropped (first wins). */
 export function splitCommaList(raw: string): string[] {
-  const items = raw.split(',').map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
+  const items = raw
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== '');
   return [...new Set(items)];
 }
 
@@ -156,7 +159,10 @@ export interface KeyValueListOptions {
 export function keyValueList(options: KeyValueListOptions): ValueParser<Record<string, string>> {
   const isHeader = options.kind === 'header';
   return (raw, variable, ctx) => {
-    const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    const entries = raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
     // Header values are secrets (tokens, API keys): show the value's shape with every value masked.
     const shownValue = isHeader ? redactKeyValueList(raw) : raw;
     const result: Record<string, string> = {};
@@ -176,7 +182,12 @@ export function keyValueList(options: KeyValueListOptions): ValueParser<Record<s
         return;
       }
       if (isHeader && !HTTP_TOKEN.test(key)) {
-        ctx.report({ variable, shownValue, whatIsWrong: `has an invalid header name ${JSON.stringify(key)} (letters, digits and !#$%&'*+.^_\`|~- only)`, instead: 'skipping it' });
+        ctx.report({
+          variable,
+          shownValue,
+          whatIsWrong: `has an invalid header name ${JSON.stringify(key)} (letters, digits and !#$%&'*+.^_\`|~- only)`,
+          instead: 'skipping it',
+        });
         return;
       }
       let value: string;
@@ -185,10 +196,20 @@ export function keyValueList(options: KeyValueListOptions): ValueParser<Record<s
       } catch {
         if (isHeader) {
           // The header is probably still right (a literal '%'); dropping it would break authentication.
-          ctx.report({ variable, shownValue, whatIsWrong: `has a value for ${JSON.stringify(key)} that is not valid percent-encoding`, instead: 'using it as written' });
+          ctx.report({
+            variable,
+            shownValue,
+            whatIsWrong: `has a value for ${JSON.stringify(key)} that is not valid percent-encoding`,
+            instead: 'using it as written',
+          });
           value = encodedValue;
         } else {
-          ctx.report({ variable, shownValue, whatIsWrong: `has a value for ${JSON.stringify(key)} that is not valid percent-encoding`, instead: 'skipping it' });
+          ctx.report({
+            variable,
+            shownValue,
+            whatIsWrong: `has a value for ${JSON.stringify(key)} that is not valid percent-encoding`,
+            instead: 'skipping it',
+          });
           return;
         }
       }

@@ -87,7 +87,7 @@ export function safeString(value: unknown): string {
 function constructorName(value: object): string | undefined {
   try {
     const prototype: unknown = Object.getPrototypeOf(value);
-    const ctor = prototype && readProperty(prototype as object, 'constructor');
+    const ctor = prototype && readProperty(prototype, 'constructor');
     return typeof ctor === 'function' ? nonEmptyString(ctor.name) : undefined;
   } catch {
     return undefined;

@@ -1,8 +1,8 @@
 /**
  * Adds the request's trace id to JSON error response bodies: `{"error":"boom"}` becomes
  * `{"error":"boom","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}` (TRACING_ERROR_BODY_TRACE_ID,
- * TRACING_ERROR_BODY_FIELD, TRACING_ERROR_STATUS_MIN), and with TRACING_RESPONSE_HEADER a
- * `Server-Timing: traceparent;desc="00-…", trace;desc=00-…` header on every response.
+ * TRACING_ERROR_BODY_FIELD, TRACING_ERROR_STATUS_MIN). The Server-Timing header of
+ * TRACING_RESPONSE_HEADER is a patch of its own (response-trace-header.ts) on the same writeHead.
  *
  * Approach: every framework (express 4/5, raw node:http, ...) ends in http.ServerResponse's writeHead,
  * write and end, so those are wrapped on ServerResponse.prototype. A response is a candidate when its
@@ -39,13 +39,15 @@
  * - A weak ETag that express computed from the original body is left as is.
  * - Http2ServerResponse (http2 compatibility API) and bytes written straight to res.socket are not covered.
  */
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
-import type { Span, SpanContext } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import * as http from 'http';
 import type { ServerResponse } from 'http';
 import type { AgentConfig } from '../config/types';
 import { reportInternalError } from '../safe';
-import { noteTraceIdShown, serverSpanOf } from './request-spans';
+import { noteTraceIdShown } from './request-spans';
+import { PrototypeMethods } from './prototype-methods';
+import type { AnyMethod } from './prototype-methods';
+import { spanOfResponse } from './response-span';
 import type { AgentPatch, PatchContext } from './types';
 import {
   chunkToBuffer,
@@ -55,9 +57,8 @@ import {
   isPlainTransferEncoding,
   MAX_REWRITE_BYTES,
 } from './error-body-trace-id/json-body';
-import { effectiveHeader, isValidWriteHead, upsertHeader } from './error-body-trace-id/header-args';
+import { effectiveHeader, parseWriteHeadArgs } from './error-body-trace-id/header-args';
 import type { HeadersArg } from './error-body-trace-id/header-args';
-import { appendExposedHeader, appendServerTiming, EXPOSE_HEADERS, SERVER_TIMING, serverTimingEntry } from './error-body-trace-id/trace-headers';
 
 export {
   chunkToBuffer,
@@ -72,13 +73,7 @@ export { appendExposedHeader, appendServerTiming, serverTimingEntry } from './er
 
 const SITE = 'error-body-trace-id';
 
-// Test-only hook (test/integration/agent-faults.test.ts): OTEL_AGENT_TEST_FAULTS=error-body makes every
-// body rewrite throw, to prove the response then goes out as the app wrote it. Read once at load.
-const ERROR_BODY_FAULT = (process.env.OTEL_AGENT_TEST_FAULTS ?? '').split(',').includes('error-body');
-
-type AnyMethod = (this: ServerResponse, ...args: any[]) => any;
 type PatchedMethod = 'writeHead' | 'write' | 'end';
-const PATCHED_METHODS: readonly PatchedMethod[] = ['writeHead', 'write', 'end'];
 
 interface HeldWrite {
   chunk: string | Uint8Array;
@@ -101,12 +96,9 @@ type ResponseState = CollectingResponse | typeof RELEASED;
 const kState = Symbol('otel-agent.errorBodyTraceId');
 type TrackedResponse = ServerResponse & { [kState]?: ResponseState; _implicitHeader?: () => void };
 
-// Settings read on the hot path. statusMin = Infinity switches the body rewrite off without another test;
-// writeHead passes statuses below writeHeadMin straight through (-Infinity when every response gets a header).
+// Settings read on the hot path. statusMin = Infinity switches the body rewrite off without another test.
 let statusMin = Infinity;
-let writeHeadMin = Infinity;
 let fieldName = 'trace_id';
-let addTraceHeaders = false;
 
 let originalWriteHead: AnyMethod;
 let originalWrite: AnyMethod;
@@ -126,35 +118,37 @@ function setState(res: ServerResponse, state: ResponseState): void {
 // ---------------------------------------------------------------------------------------------------
 // The wrappers
 
-function writeHeadWithTraceId(this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
-  if (statusCode < writeHeadMin && stateOf(this) === undefined) return Reflect.apply(originalWriteHead, this, arguments);
-  let plan: WriteHeadPlan | undefined;
+function writeHeadWithTraceId(this: ServerResponse, ...args: [statusCode: number, reason?: unknown, headers?: unknown]): ServerResponse {
+  // Rest parameters, forwarded as they came: Node reads the same arguments, with the same count.
+  const [statusCode, reason, headers] = args;
+  if (statusCode < statusMin && stateOf(this) === undefined) return Reflect.apply(originalWriteHead, this, args);
+  let plan: CollectPlan | undefined;
   try {
-    plan = planWriteHead(this, statusCode, reason, headers);
+    plan = planCollecting(this, statusCode, reason, headers);
   } catch (err) {
     reportInternalError(`${SITE} writeHead`, err);
     plan = undefined;
   }
-  if (plan === undefined) return Reflect.apply(originalWriteHead, this, arguments);
-  const result = plan.reason !== undefined ? originalWriteHead.call(this, statusCode, plan.reason, plan.headers) : originalWriteHead.call(this, statusCode, plan.headers);
+  const result = Reflect.apply(originalWriteHead, this, args);
   // Node stored the header (it threw otherwise): from here on the body decides.
-  if (plan.collect) startCollecting(this, plan.declaredLength);
+  if (plan !== undefined) startCollecting(this, plan.declaredLength);
   return result;
 }
 
-function writeWithTraceId(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+function writeWithTraceId(this: ServerResponse, ...args: [chunk: unknown, encoding?: unknown, callback?: unknown]): boolean {
+  const [chunk, encoding, callback] = args;
   let state = stateOf(this);
   if (state === undefined) {
-    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalWrite, this, arguments);
+    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalWrite, this, args);
     // The first write() commits the implicit header; commit it first, as Node's write_() would, so the
     // writeHead wrapper decides whether this body is collected.
-    if (!commitsImplicitHeader(this, chunk, encoding)) return Reflect.apply(originalWrite, this, arguments);
+    if (!commitsImplicitHeader(this, chunk, encoding)) return Reflect.apply(originalWrite, this, args);
     (this as TrackedResponse)._implicitHeader!();
     state = stateOf(this);
     if (state === undefined) setState(this, RELEASED);
   }
-  if (state === undefined || state === RELEASED) return Reflect.apply(originalWrite, this, arguments);
-  let held = false;
+  if (state === undefined || state === RELEASED) return Reflect.apply(originalWrite, this, args);
+  let held: boolean;
   try {
     held = holdWrite(this, state, chunk, encoding, callback);
   } catch (err) {
@@ -163,15 +157,16 @@ function writeWithTraceId(this: ServerResponse, chunk: unknown, encoding?: unkno
   }
   if (held) return true;
   releaseCollected(this, state);
-  return Reflect.apply(originalWrite, this, arguments);
+  return Reflect.apply(originalWrite, this, args);
 }
 
-function endWithTraceId(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
+function endWithTraceId(this: ServerResponse, ...args: [chunk?: unknown, encoding?: unknown, callback?: unknown]): ServerResponse {
+  const [chunk, encoding, callback] = args;
   const state = stateOf(this);
   if (state === undefined) {
-    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalEnd, this, arguments);
+    if (this.statusCode < statusMin || this.headersSent) return Reflect.apply(originalEnd, this, args);
   } else if (state === RELEASED) {
-    return Reflect.apply(originalEnd, this, arguments);
+    return Reflect.apply(originalEnd, this, args);
   }
   let plan: RewritePlan | undefined;
   try {
@@ -184,7 +179,7 @@ function endWithTraceId(this: ServerResponse, chunk?: unknown, encoding?: unknow
   // Pass through. RELEASED also keeps the writeHead that the original end() calls implicitly from collecting.
   if (state === undefined) setState(this, RELEASED);
   else releaseCollected(this, state);
-  return Reflect.apply(originalEnd, this, arguments);
+  return Reflect.apply(originalEnd, this, args);
 }
 
 const WRAPPERS: Record<PatchedMethod, AnyMethod> = {
@@ -196,19 +191,6 @@ const WRAPPERS: Record<PatchedMethod, AnyMethod> = {
 // ---------------------------------------------------------------------------------------------------
 // Deciding at writeHead
 
-/** The span whose trace id this response carries: the request's server span, else the active one. */
-function spanOf(res: ServerResponse): Span | undefined {
-  // Non-recording (unsampled) spans have valid ids too: the body gets a trace id either way.
-  const server = serverSpanOf(res.req);
-  if (server !== undefined && isSpanContextValid(server.spanContext())) return server;
-  const active = trace.getSpan(context.active());
-  return active !== undefined && isSpanContextValid(active.spanContext()) ? active : undefined;
-}
-
-function spanContextOf(res: ServerResponse): SpanContext | undefined {
-  return spanOf(res)?.spanContext();
-}
-
 function isCandidate(res: ServerResponse, statusCode: number, headers: HeadersArg | undefined): boolean {
   if (!(statusCode >= statusMin) || statusCode < 200 || statusCode > 999 || statusCode === 204 || statusCode === 304) return false;
   if (res.req?.method === 'HEAD') return false;
@@ -219,10 +201,8 @@ function isCandidate(res: ServerResponse, statusCode: number, headers: HeadersAr
   );
 }
 
-interface WriteHeadPlan {
-  reason: string | undefined;
-  headers: HeadersArg | undefined;
-  collect: boolean;
+/** A candidate whose body is collected from writeHead on. */
+interface CollectPlan {
   declaredLength: number | undefined;
 }
 
@@ -234,48 +214,26 @@ function rewritableLength(value: unknown): number | undefined {
   return length <= MAX_REWRITE_BYTES ? length : undefined;
 }
 
-/**
- * The writeHead call to make (headers edited for Server-Timing and, for a collected candidate, without
- * Content-Length), or undefined for "call the original with the app's arguments".
- */
-function planWriteHead(res: ServerResponse, statusCode: unknown, reason: unknown, headers: unknown): WriteHeadPlan | undefined {
-  if (res.headersSent) return undefined; // Node throws ERR_HTTP_HEADERS_SENT
-  // writeHead(status[, reason][, headers]): Node takes headers from the 2nd argument when no reason is given.
-  const reasonText = typeof reason === 'string' ? reason : undefined;
-  const givenHeaders = reasonText !== undefined ? headers : (headers ?? reason);
-  if (givenHeaders !== undefined && givenHeaders !== null && typeof givenHeaders !== 'object') return undefined; // Node decides what that means
+/** Whether this writeHead starts collecting the body (a candidate), or undefined for "pass through". */
+function planCollecting(res: ServerResponse, statusCode: unknown, reason: unknown, headers: unknown): CollectPlan | undefined {
   // Anything Node would reject must throw where the app called it, untouched by us.
-  if (!isValidWriteHead(reasonText, (givenHeaders ?? undefined) as HeadersArg | undefined)) return undefined;
-  let finalHeaders = (givenHeaders ?? undefined) as HeadersArg | undefined;
-  let edited = false;
-  if (addTraceHeaders) {
-    const withTiming = withTraceHeaders(res, finalHeaders);
-    edited = withTiming !== finalHeaders;
-    finalHeaders = withTiming;
-  }
+  const args = parseWriteHeadArgs(res, reason, headers);
+  if (args === undefined) return undefined;
   const code = (statusCode as number) | 0;
   // Decided already (end() passing through, or rewriting with no header stored), or no error status.
-  if (stateOf(res) !== undefined || !(code >= statusMin)) return edited ? { reason: reasonText, headers: finalHeaders, collect: false, declaredLength: undefined } : undefined;
-  if (!isCandidate(res, code, finalHeaders)) {
+  if (stateOf(res) !== undefined || !(code >= statusMin)) return undefined;
+  if (!isCandidate(res, code, args.headers)) {
     setState(res, RELEASED);
-    return edited ? { reason: reasonText, headers: finalHeaders, collect: false, declaredLength: undefined } : undefined;
+    return undefined;
   }
-  const declared = effectiveHeader(res, finalHeaders, 'content-length');
-  if (declared === undefined) return { reason: reasonText, headers: finalHeaders, collect: true, declaredLength: undefined };
+  const declared = effectiveHeader(res, args.headers, 'content-length');
+  if (declared === undefined) return { declaredLength: undefined };
   const declaredLength = rewritableLength(declared);
   if (declaredLength === undefined) {
     setState(res, RELEASED);
-    return edited ? { reason: reasonText, headers: finalHeaders, collect: false, declaredLength: undefined } : undefined;
+    return undefined;
   }
-  return { reason: reasonText, headers: finalHeaders, collect: true, declaredLength };
-}
-
-function withTraceHeaders(res: ServerResponse, headers: HeadersArg | undefined): HeadersArg | undefined {
-  const spanContext = spanContextOf(res);
-  if (spanContext === undefined) return headers;
-  const entry = serverTimingEntry(spanContext);
-  const withTiming = upsertHeader(res, headers, SERVER_TIMING, (current) => appendServerTiming(current, entry));
-  return upsertHeader(res, withTiming, EXPOSE_HEADERS, (current) => appendExposedHeader(current, SERVER_TIMING));
+  return { declaredLength };
 }
 
 /** Whether a write() would commit the implicit header (Node's write_() accepts the chunk and the stream is open). */
@@ -304,7 +262,7 @@ function holdWrite(res: ServerResponse, collecting: CollectingResponse, chunk: u
   collecting.writes.push({ chunk: chunk as string | Uint8Array, encoding: (encoding ?? undefined) as BufferEncoding | undefined, bytes });
   collecting.bytes += bytes.length;
   // Not at release: an app awaiting each write's callback before the next write would wait forever.
-  if (typeof callback === 'function') process.nextTick(callback as () => void);
+  if (typeof callback === 'function') process.nextTick(callback);
   return true;
 }
 
@@ -357,7 +315,6 @@ function planRewrite(
   encoding: unknown,
   callback: unknown,
 ): RewritePlan | undefined {
-  if (ERROR_BODY_FAULT) throw new Error('injected error-body fault (OTEL_AGENT_TEST_FAULTS)');
   // end([chunk][, encoding][, callback]), as lib/_http_outgoing.js reads it.
   if (typeof chunk === 'function') {
     callback = chunk;
@@ -387,7 +344,7 @@ function planRewrite(
     if (declared !== undefined && rewritableLength(declared) !== total) return undefined;
   }
 
-  const span = spanOf(res);
+  const span = spanOfResponse(res);
   if (span === undefined) return undefined;
   const rewritten = injectTraceIdIntoJsonBody(body, span.spanContext().traceId, fieldName);
   if (rewritten === undefined) return undefined;
@@ -435,18 +392,7 @@ function applyRewrite(res: ServerResponse, state: CollectingResponse | undefined
 // ---------------------------------------------------------------------------------------------------
 // Install / remove
 
-interface Installed {
-  original: AnyMethod;
-  /** Whether the prototype had its own property (writeHead) or inherited it from OutgoingMessage (write, end). */
-  hadOwn: boolean;
-}
-
-/** Methods whose wrapper is in the prototype chain (also after an unpatch that found another tool's wrapper on top). */
-const installed = new Map<PatchedMethod, Installed>();
-
-function hasOwn(target: object, key: PropertyKey): boolean {
-  return Object.prototype.hasOwnProperty.call(target, key);
-}
+const methods = new PrototypeMethods<PatchedMethod>(() => http.ServerResponse.prototype, WRAPPERS);
 
 function setOriginal(method: PatchedMethod, original: AnyMethod): void {
   if (method === 'writeHead') originalWriteHead = original;
@@ -455,37 +401,25 @@ function setOriginal(method: PatchedMethod, original: AnyMethod): void {
 }
 
 function applySettings(config: AgentConfig): void {
-  statusMin = config.errorBodyTraceId ? config.errorStatusMin : Infinity;
+  statusMin = config.errorStatusMin;
   fieldName = config.errorBodyField;
-  addTraceHeaders = config.responseHeader;
-  writeHeadMin = addTraceHeaders ? -Infinity : statusMin;
 }
 
 export const errorBodyTraceIdPatch: AgentPatch = {
   name: 'error-body-trace-id',
 
   isEnabled(config: AgentConfig): boolean {
-    return config.errorBodyTraceId || config.responseHeader;
+    return config.errorBodyTraceId;
   },
 
   patch({ config }: PatchContext): void {
-    const proto = http.ServerResponse.prototype as unknown as Record<PatchedMethod, AnyMethod>;
-    const missing = PATCHED_METHODS.filter((method) => !installed.has(method) && typeof proto[method] !== 'function');
-    if (missing.length > 0) throw new Error(`http.ServerResponse has no ${missing.join(', ')}`);
-    for (const method of PATCHED_METHODS) {
-      if (installed.has(method)) continue; // idempotent; a wrapper left under another tool's stays in use
-      installed.set(method, { original: proto[method], hadOwn: hasOwn(proto, method) });
-      setOriginal(method, proto[method]);
-      proto[method] = WRAPPERS[method];
-    }
+    methods.install(setOriginal);
     applySettings(config);
   },
 
   unpatch(): void {
     // A wrapper that stays in a chain (another tool wrapped on top of it) passes everything through.
     statusMin = Infinity;
-    writeHeadMin = Infinity;
-    addTraceHeaders = false;
     for (const res of [...collectingResponses]) {
       const state = stateOf(res);
       try {
@@ -495,12 +429,6 @@ export const errorBodyTraceIdPatch: AgentPatch = {
         reportInternalError(`${SITE} unpatch`, err);
       }
     }
-    const proto = http.ServerResponse.prototype as unknown as Record<PatchedMethod, AnyMethod>;
-    for (const [method, { original, hadOwn }] of installed) {
-      if (proto[method] !== WRAPPERS[method]) continue;
-      if (hadOwn) proto[method] = original;
-      else delete (proto as Partial<Record<PatchedMethod, AnyMethod>>)[method];
-      installed.delete(method);
-    }
+    methods.uninstall();
   },
 };

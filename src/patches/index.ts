@@ -6,9 +6,11 @@ import { reportInternalError } from '../safe';
 import { errorBodyTraceIdPatch } from './error-body-trace-id';
 import { expressErrorsPatch } from './express-errors';
 import { processErrorsPatch } from './process-errors';
+import { responseTraceHeaderPatch } from './response-trace-header';
 import type { AgentPatch, PatchContext } from './types';
 
-export const AGENT_PATCHES: readonly AgentPatch[] = [expressErrorsPatch, processErrorsPatch, errorBodyTraceIdPatch];
+// The body rewrite's writeHead wraps the trace header's: it decides on the app's own arguments.
+export const AGENT_PATCHES: readonly AgentPatch[] = [expressErrorsPatch, processErrorsPatch, responseTraceHeaderPatch, errorBodyTraceIdPatch];
 
 /** Installs every enabled patch; returns the function that removes them again. */
 export function installPatches(context: PatchContext, patches: readonly AgentPatch[] = AGENT_PATCHES): () => void {

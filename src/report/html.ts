@@ -14,23 +14,28 @@
  * for edges with errors), `.waterfall` (one per trace), `.waterfall .bar`, `.bar.error`.
  */
 import type { ErrorTrace, OperationLatency, Report, ReportSpan, ServiceEdge, TraceTree } from './model';
+import { dateOfUnixNano, formatPercent, msDigits, parseUnixNano } from './format';
+import { html, joinHtml, rawHtml } from './html-template';
+import type { Html } from './html-template';
 import { orderTree } from './trace-tree';
+
+export { escapeHtml } from './html-template';
 
 export function renderHtml(report: Report): string {
   const traces = tracesToDraw(report);
   const title = 'otel-agent report';
-  return `<!DOCTYPE html>
+  return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<title>${title}</title>
+<style>${rawHtml(STYLE)}</style>
 </head>
 <body>
 <header>
-<h1>${escapeHtml(title)}</h1>
+<h1>${title}</h1>
 ${renderSummary(report)}
 </header>
 <main>
@@ -49,21 +54,15 @@ ${renderServiceGraph(report.graph)}
 <section id="traces">
 <h2>Traces <span class="count">${traces.length}</span></h2>
 <p class="hint">The slowest traces and the traces with errors. Click a bar for the span's attributes and events.</p>
-${traces.length === 0 ? '<p class="empty">No traces to show.</p>' : traces.map(renderWaterfall).join('\n')}
+${traces.length === 0 ? html`<p class="empty">No traces to show.</p>` : joinHtml(traces.map(renderWaterfall), '\n')}
 </section>
 </main>
-<script type="application/json" id="report-data">${jsonForScript({ traces: traces.map((trace) => ({ traceId: trace.traceId, spans: trace.spans })) })}</script>
-<script>${SCRIPT}</script>
+<script type="application/json" id="report-data">${rawHtml(jsonForScript({ traces: traces.map((trace) => ({ traceId: trace.traceId, spans: trace.spans })) }))}</script>
+<script>${rawHtml(SCRIPT)}</script>
 </body>
 </html>
-`;
+`.text;
 }
-
-/** Text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /**
  * JSON to place inside <script type="application/json">: `<` and `>` become \u003c / \u003e so neither
@@ -91,29 +90,29 @@ function tracesToDraw(report: Report): TraceTree[] {
   return traces;
 }
 
-function renderSummary(report: Report): string {
+function renderSummary(report: Report): Html {
   const { input, filters } = report;
   const parts = [
-    `${input.spans} spans from ${input.lines} lines in ${input.files.length} file${input.files.length === 1 ? '' : 's'}`,
-    input.badLines > 0 ? `<span class="warn">${input.badLines} unreadable line${input.badLines === 1 ? '' : 's'} skipped</span>` : '',
-    input.filteredOut > 0 ? `${input.filteredOut} spans filtered out` : '',
-  ].filter(Boolean);
+    html`${input.spans} spans from ${input.lines} lines in ${input.files.length} file${input.files.length === 1 ? '' : 's'}`,
+    input.badLines > 0 ? html`<span class="warn">${input.badLines} unreadable line${input.badLines === 1 ? '' : 's'} skipped</span>` : undefined,
+    input.filteredOut > 0 ? html`${input.filteredOut} spans filtered out` : undefined,
+  ].filter((part): part is Html => part !== undefined);
   const filterText = [
     filters.sinceMs !== undefined ? `since ${formatMs(filters.sinceMs)}` : '',
-    filters.service !== undefined ? `service = ${escapeHtml(filters.service)}` : '',
-    filters.route !== undefined ? `route = ${escapeHtml(filters.route)}` : '',
+    filters.service !== undefined ? `service = ${filters.service}` : '',
+    filters.route !== undefined ? `route = ${filters.route}` : '',
   ].filter(Boolean);
-  return `<p class="summary">${parts.join(' · ')}${filterText.length > 0 ? ` · filters: ${filterText.join(', ')}` : ''}</p>
-<p class="files">${input.files.map((file) => `<code>${escapeHtml(file)}</code>`).join(' ')}</p>`;
+  const files = input.files.map((file) => html`<code>${file}</code>`);
+  return html`<p class="summary">${joinHtml(parts, ' · ')}${filterText.length > 0 ? ` · filters: ${filterText.join(', ')}` : ''}</p>
+<p class="files">${joinHtml(files, ' ')}</p>`;
 }
 
-function renderLatencyTable(rows: OperationLatency[]): string {
-  if (rows.length === 0) return '<p class="empty">No server spans.</p>';
-  const body = rows
-    .map(
-      (row) => `<tr>
-<td>${escapeHtml(row.service)}</td>
-<td class="operation">${escapeHtml(row.operation)}</td>
+function renderLatencyTable(rows: OperationLatency[]): Html {
+  if (rows.length === 0) return html`<p class="empty">No server spans.</p>`;
+  const body = rows.map(
+    (row) => html`<tr>
+<td>${row.service}</td>
+<td class="operation">${row.operation}</td>
 <td class="num">${row.count}</td>
 <td class="num${row.errorCount > 0 ? ' bad' : ''}">${formatPercent(row.errorRate)}</td>
 <td class="num">${formatMs(row.p50Ms)}</td>
@@ -121,40 +120,40 @@ function renderLatencyTable(rows: OperationLatency[]): string {
 <td class="num">${formatMs(row.p99Ms)}</td>
 <td class="num">${formatMs(row.maxMs)}</td>
 </tr>`,
-    )
-    .join('\n');
-  return `<table class="latency">
+  );
+  return html`<table class="latency">
 <thead><tr><th>Service</th><th>Operation</th><th class="num">Count</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th class="num">max</th></tr></thead>
 <tbody>
-${body}
+${joinHtml(body, '\n')}
 </tbody>
 </table>`;
 }
 
-function renderErrorList(errors: Report['errors'], drawn: TraceTree[]): string {
-  if (errors.total === 0) return '<p class="empty">No errors.</p>';
+function renderErrorList(errors: Report['errors'], drawn: TraceTree[]): Html {
+  if (errors.total === 0) return html`<p class="empty">No errors.</p>`;
   const drawnIds = new Set(drawn.map((trace) => trace.traceId));
   const rows = errors.traces.map((error: ErrorTrace) => {
     const exception = [error.exceptionType, error.exceptionMessage].filter((part) => part !== undefined && part !== '').join(': ');
     // Link to the waterfall when the trace is drawn below.
     const traceId = drawnIds.has(error.traceId)
-      ? `<a class="trace-id" href="#${escapeHtml(traceAnchor(error.traceId))}">${escapeHtml(error.traceId)}</a>`
-      : `<span class="trace-id">${escapeHtml(error.traceId)}</span>`;
-    return `<tr class="error-trace">
-<td class="time">${escapeHtml(formatTime(error.startTimeUnixNano))}</td>
-<td>${escapeHtml(error.service)}</td>
-<td class="operation">${escapeHtml(error.operation)}</td>
+      ? html`<a class="trace-id" href="#${traceAnchor(error.traceId)}">${error.traceId}</a>`
+      : html`<span class="trace-id">${error.traceId}</span>`;
+    return html`<tr class="error-trace">
+<td class="time">${formatTime(error.startTimeUnixNano)}</td>
+<td>${error.service}</td>
+<td class="operation">${error.operation}</td>
 <td class="num">${error.statusCode ?? ''}</td>
-<td class="exception">${escapeHtml(exception)}</td>
+<td class="exception">${exception}</td>
 <td class="num">${error.errorSpanCount}</td>
 <td>${traceId}</td>
 </tr>`;
   });
-  const more = errors.total > errors.traces.length ? `<p class="hint">Showing ${errors.traces.length} of ${errors.total} error traces, newest first.</p>` : '';
-  return `<table class="errors">
+  const more =
+    errors.total > errors.traces.length ? html`<p class="hint">Showing ${errors.traces.length} of ${errors.total} error traces, newest first.</p>` : undefined;
+  return html`<table class="errors">
 <thead><tr><th>Time (UTC)</th><th>Service</th><th>Operation</th><th class="num">Status</th><th>Exception</th><th class="num">Error spans</th><th>Trace</th></tr></thead>
 <tbody>
-${rows.join('\n')}
+${joinHtml(rows, '\n')}
 </tbody>
 </table>
 ${more}`;
@@ -221,36 +220,34 @@ export function layoutServiceGraph(graph: Report['graph']): PlacedNode[] {
   });
 }
 
-function renderServiceGraph(graph: Report['graph']): string {
+function renderServiceGraph(graph: Report['graph']): Html {
   const nodes = layoutServiceGraph(graph);
-  if (nodes.length === 0) return '<p class="empty">No services.</p>';
+  if (nodes.length === 0) return html`<p class="empty">No services.</p>`;
   const byName = new Map(nodes.map((node) => [node.name, node]));
   const width = Math.max(...nodes.map((node) => node.x)) + NODE_WIDTH + MARGIN;
   // Room below the lowest node for edges that loop around.
   const height = Math.max(...nodes.map((node) => node.y)) + NODE_HEIGHT + MARGIN + 30;
-  const edges = graph.edges.map((edge) => renderEdge(edge, byName.get(edge.from)!, byName.get(edge.to)!)).join('\n');
-  const nodeElements = nodes
-    .map((node) => {
-      const label = node.name.length > 22 ? `${node.name.slice(0, 21)}…` : node.name;
-      return `<g class="node${node.instrumented ? '' : ' uninstrumented'}" transform="translate(${node.x},${node.y})">
-<title>${escapeHtml(node.name)}${node.instrumented ? '' : ' (not instrumented)'}</title>
+  const edges = graph.edges.map((edge) => renderEdge(edge, byName.get(edge.from)!, byName.get(edge.to)!));
+  const nodeElements = nodes.map((node) => {
+    const label = node.name.length > 22 ? `${node.name.slice(0, 21)}…` : node.name;
+    return html`<g class="node${node.instrumented ? '' : ' uninstrumented'}" transform="translate(${node.x},${node.y})">
+<title>${node.name}${node.instrumented ? '' : ' (not instrumented)'}</title>
 <rect width="${NODE_WIDTH}" height="${NODE_HEIGHT}" rx="6"></rect>
-<text x="${NODE_WIDTH / 2}" y="${NODE_HEIGHT / 2}" text-anchor="middle" dominant-baseline="central">${escapeHtml(label)}</text>
+<text x="${NODE_WIDTH / 2}" y="${NODE_HEIGHT / 2}" text-anchor="middle" dominant-baseline="central">${label}</text>
 </g>`;
-    })
-    .join('\n');
-  return `<svg class="service-graph" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Service dependency graph">
+  });
+  return html`<svg class="service-graph" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Service dependency graph">
 <defs>
 <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"></path></marker>
 <marker id="arrow-error" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#dc2626"></path></marker>
 </defs>
-${edges}
-${nodeElements}
+${joinHtml(edges, '\n')}
+${joinHtml(nodeElements, '\n')}
 </svg>
 <p class="hint">Arrows point from caller to callee; red edges had errors. Dashed boxes are peers without the agent.</p>`;
 }
 
-function renderEdge(edge: ServiceEdge, from: PlacedNode, to: PlacedNode): string {
+function renderEdge(edge: ServiceEdge, from: PlacedNode, to: PlacedNode): Html {
   const hasErrors = edge.errors > 0;
   let d: string;
   let labelX: number;
@@ -283,10 +280,10 @@ function renderEdge(edge: ServiceEdge, from: PlacedNode, to: PlacedNode): string
     labelY = low + 2;
   }
   const label = `${edge.calls} call${edge.calls === 1 ? '' : 's'}${hasErrors ? `, ${edge.errors} error${edge.errors === 1 ? '' : 's'}` : ''}`;
-  return `<g class="edge-group">
-<title>${escapeHtml(edge.from)} → ${escapeHtml(edge.to)}: ${escapeHtml(label)}</title>
+  return html`<g class="edge-group">
+<title>${edge.from} → ${edge.to}: ${label}</title>
 <path class="edge${hasErrors ? ' error' : ''}" d="${d}" marker-end="url(#${hasErrors ? 'arrow-error' : 'arrow'})"></path>
-<text class="edge-label${hasErrors ? ' error' : ''}" x="${labelX}" y="${labelY}" text-anchor="middle">${escapeHtml(label)}</text>
+<text class="edge-label${hasErrors ? ' error' : ''}" x="${labelX}" y="${labelY}" text-anchor="middle">${label}</text>
 </g>`;
 }
 
@@ -304,7 +301,7 @@ export interface WaterfallRow {
 
 /** The trace's spans in tree order (orderTree), each with its offset from the trace's first start. */
 export function waterfallRows(trace: TraceTree): WaterfallRow[] {
-  const starts = trace.spans.map((span) => parseNanos(span.startTimeUnixNano));
+  const starts = trace.spans.map((span) => parseUnixNano(span.startTimeUnixNano));
   const traceStart = starts.reduce<bigint | undefined>((min, start) => (start !== undefined && (min === undefined || start < min) ? start : min), undefined);
   const indexOf = new Map(trace.spans.map((span, index) => [span, index]));
   return orderTree(trace.spans).map(({ span, depth }) => {
@@ -319,29 +316,27 @@ export function spanHasError(span: ReportSpan): boolean {
   return span.status.code === 'ERROR' || span.events.some((event) => event.name === 'exception');
 }
 
-function renderWaterfall(trace: TraceTree, traceIndex: number): string {
+function renderWaterfall(trace: TraceTree, traceIndex: number): Html {
   const rows = waterfallRows(trace);
   const totalMs = Math.max(trace.durationMs, ...rows.map((row) => row.offsetMs + row.span.durationMs), 0.001);
   const ticks = axisTicks(totalMs);
-  const axis = ticks.map((tick) => `<span class="tick" style="left:${percent(tick / totalMs)}">${escapeHtml(formatMs(tick))}</span>`).join('');
-  const gridLines = ticks.map((tick) => `<span class="gridline" style="left:${percent(tick / totalMs)}"></span>`).join('');
-  const rowElements = rows
-    .map((row) => {
-      const { span } = row;
-      const error = spanHasError(span);
-      const left = Math.min(row.offsetMs / totalMs, 1);
-      // A span too short to see still gets a visible sliver.
-      const width = Math.max(Math.min(span.durationMs / totalMs, 1 - left), 0.003);
-      return `<div class="span-row${error ? ' error' : ''}">
-<div class="label" style="padding-left:${8 + row.depth * 14}px" title="${escapeHtml(`${span.service} ${span.name}`)}"><span class="service">${escapeHtml(span.service)}</span> <span class="name">${escapeHtml(span.name)}</span> <span class="kind">${escapeHtml(span.kind)}</span></div>
-<div class="track"><div class="lane">${gridLines}<div class="bar${error ? ' error' : ''}" tabindex="0" role="button" data-trace="${traceIndex}" data-span="${row.index}" style="left:${percent(left)};width:${percent(width)}" title="${escapeHtml(`${span.name}: ${formatMs(span.durationMs)}`)}"></div><span class="duration" style="left:${percent(left + width)}">${escapeHtml(formatMs(span.durationMs))}</span></div></div>
+  const axis = ticks.map((tick) => html`<span class="tick" style="left:${percent(tick / totalMs)}">${formatMs(tick)}</span>`);
+  const gridLines = ticks.map((tick) => html`<span class="gridline" style="left:${percent(tick / totalMs)}"></span>`);
+  const rowElements = rows.map((row) => {
+    const { span } = row;
+    const error = spanHasError(span);
+    const left = Math.min(row.offsetMs / totalMs, 1);
+    // A span too short to see still gets a visible sliver.
+    const width = Math.max(Math.min(span.durationMs / totalMs, 1 - left), 0.003);
+    return html`<div class="span-row${error ? ' error' : ''}">
+<div class="label" style="padding-left:${8 + row.depth * 14}px" title="${`${span.service} ${span.name}`}"><span class="service">${span.service}</span> <span class="name">${span.name}</span> <span class="kind">${span.kind}</span></div>
+<div class="track"><div class="lane">${gridLines}<div class="bar${error ? ' error' : ''}" tabindex="0" role="button" data-trace="${traceIndex}" data-span="${row.index}" style="left:${percent(left)};width:${percent(width)}" title="${`${span.name}: ${formatMs(span.durationMs)}`}"></div><span class="duration" style="left:${percent(left + width)}">${formatMs(span.durationMs)}</span></div></div>
 </div>`;
-    })
-    .join('\n');
-  return `<article class="waterfall${trace.hasError ? ' has-error' : ''}" id="${escapeHtml(traceAnchor(trace.traceId))}">
-<h3><span class="operation">${escapeHtml(trace.service)} ${escapeHtml(trace.operation)}</span> <span class="total">${escapeHtml(formatMs(trace.durationMs))}</span>${trace.hasError ? ' <span class="badge">error</span>' : ''} <code class="trace-id">${escapeHtml(trace.traceId)}</code> <span class="time">${escapeHtml(formatTime(trace.startTimeUnixNano))}</span></h3>
+  });
+  return html`<article class="waterfall${trace.hasError ? ' has-error' : ''}" id="${traceAnchor(trace.traceId)}">
+<h3><span class="operation">${trace.service} ${trace.operation}</span> <span class="total">${formatMs(trace.durationMs)}</span>${trace.hasError ? html` <span class="badge">error</span>` : ''} <code class="trace-id">${trace.traceId}</code> <span class="time">${formatTime(trace.startTimeUnixNano)}</span></h3>
 <div class="span-row axis"><div class="label"></div><div class="track"><div class="lane">${axis}</div></div></div>
-${rowElements}
+${joinHtml(rowElements, '\n')}
 <div class="span-details" hidden></div>
 </article>`;
 }
@@ -360,29 +355,16 @@ function traceAnchor(traceId: string): string {
   return `trace-${traceId}`;
 }
 
-function parseNanos(value: string): bigint | undefined {
-  if (!/^\d{1,30}$/.test(value)) return undefined;
-  return BigInt(value);
-}
-
 function formatTime(unixNano: string): string {
-  const nanos = parseNanos(unixNano);
-  if (nanos === undefined) return '';
-  const date = new Date(Number(nanos / 1_000_000n));
-  return Number.isNaN(date.getTime()) ? '' : date.toISOString().replace('T', ' ').replace('Z', '');
+  return dateOfUnixNano(unixNano)?.toISOString().replace('T', ' ').replace('Z', '') ?? '';
 }
 
+/** With its unit, for a page read by eye: seconds from 10 s on. */
 function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '';
   if (ms === 0) return '0';
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 100) return `${ms.toFixed(0)} ms`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
-}
-
-function formatPercent(rate: number): string {
-  return `${(rate * 100).toFixed(rate > 0 && rate < 0.001 ? 2 : 1)}%`;
+  return `${msDigits(ms)} ms`;
 }
 
 function percent(fraction: number): string {

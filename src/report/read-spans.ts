@@ -16,6 +16,7 @@ import { createGunzip } from 'zlib';
 import type { Readable } from 'stream';
 import type { JsonSpan } from '../sdk/json-lines-exporter';
 import { forEachOtlpSpan } from './read-otlp-json';
+import { errorMessage } from '../error-message';
 
 export function isGzipFile(file: string): boolean {
   const fd = openSync(file, 'r');
@@ -57,7 +58,7 @@ export async function forEachLine(file: string, onLine: (line: string) => void):
   try {
     for await (const chunk of stream) emit(pending + decoder.write(chunk as Buffer));
   } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
+    failure = errorMessage(error);
   }
   const rest = pending + decoder.end();
   if (rest.trim().length > 0) onLine(rest);
@@ -116,7 +117,7 @@ export function forEachSpanOfLine(line: string, onSpan: (span: JsonSpan) => void
     return false;
   }
   if (typeof value !== 'object' || value === null) return false;
-  if ('resourceSpans' in value) return Array.isArray(value.resourceSpans) && forEachOtlpSpan(value as { resourceSpans: unknown[] }, onSpan) === 0;
+  if ('resourceSpans' in value) return Array.isArray(value.resourceSpans) && forEachOtlpSpan(value, onSpan) === 0;
   const span = toSpan(value);
   if (span === undefined) return false;
   onSpan(span);

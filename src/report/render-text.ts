@@ -1,5 +1,6 @@
 /** The report as aligned plain-text tables (the default output of `otel-agent report`). */
 import type { Report, ReportFilters, TraceTree } from './model';
+import { dateOfUnixNano, formatPercent, msDigits } from './format';
 import { orderTree } from './trace-tree';
 
 /** Columns separated by at least two spaces, so `split(/ {2,}/)` gives the cells back. */
@@ -9,12 +10,7 @@ export function alignColumns(rows: string[][]): string[] {
 }
 
 export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '-';
-  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
-}
-
-function percent(rate: number): string {
-  return `${(rate * 100).toFixed(1)}%`;
+  return Number.isFinite(ms) ? msDigits(ms) : '-';
 }
 
 export function describeFilters(filters: ReportFilters): string {
@@ -27,8 +23,7 @@ export function describeFilters(filters: ReportFilters): string {
 
 /** Nanosecond timestamps as ISO time, the way people read them in an incident. */
 export function formatTime(unixNano: string): string {
-  const ms = Number(unixNano) / 1e6;
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : '-';
+  return dateOfUnixNano(unixNano)?.toISOString() ?? '-';
 }
 
 export function renderText(report: Report): string {
@@ -54,7 +49,7 @@ export function renderText(report: Report): string {
           row.service,
           row.operation,
           String(row.count),
-          `${row.errorCount} (${percent(row.errorRate)})`,
+          `${row.errorCount} (${formatPercent(row.errorRate)})`,
           formatMs(row.p50Ms),
           formatMs(row.p95Ms),
           formatMs(row.p99Ms),

@@ -57,11 +57,11 @@ export function startApp(script: string, options: AppOptions = {}): RunningApp {
   let stdout = '';
   let stderr = '';
   const listeners: (() => void)[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
     listeners.forEach((listener) => listener());
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exitPromise = new Promise<AppExit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   // 'exit' can fire before stdio is drained; 'close' waits for both.
   const closePromise = new Promise<AppExit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));

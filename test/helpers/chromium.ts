@@ -69,8 +69,8 @@ export async function runChromium(binary: string, args: string[], timeoutMs = 45
       });
       let stdout = '';
       let stderr = '';
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const killGroup = () => {
         try {
           process.kill(-child.pid!, 'SIGKILL');

@@ -1,12 +1,13 @@
 /**
- * Faults inside the agent, injected with the test-only OTEL_AGENT_TEST_FAULTS hook: when the JSON
+ * Faults inside the agent, injected from outside by the test-only preload test/fixtures/faults/preload.js
+ * (loaded with -r before the agent; the shipped code reads no test switch): when the JSON
  * error-body rewrite throws, the response goes out byte-identical to the app without the agent; when
  * masking throws (in the export worker), the span is still exported, but only as the skeleton of
  * src/sdk/prepare-span-record.ts, with nothing raw in it. Either way: exactly one warning line.
  */
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app-process';
-import { fixture } from '../helpers/paths';
+import { fixture, REGISTER } from '../helpers/paths';
 import { startOtlpGrpcReceiver, type Receiver } from '../helpers/receivers';
 
 interface Answer {
@@ -38,7 +39,9 @@ describe('faults inside the agent (integration)', function () {
 
   function startWithFault(fault: string): RunningApp {
     const app = startApp(fixture('express5-app.js'), {
-      env: { OTEL_AGENT_TEST_FAULTS: fault, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '100' },
+      agent: 'none',
+      nodeArgs: ['-r', fixture('faults/preload.js'), '-r', REGISTER],
+      env: { AGENT_TEST_FAULTS: fault, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '100' },
     });
     running.push(app);
     return app;
@@ -67,7 +70,7 @@ describe('faults inside the agent (integration)', function () {
       expect(withAgent.body.equals(without.body), `${withAgent.body} vs ${without.body}`).to.equal(true);
       expect(withAgent.headers).to.deep.equal(without.headers);
     }
-    const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'SERVER').length >= 3);
+    const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'SERVER').length >= 3, 20_000);
     const server = spans.find((span) => span.kind === 'SERVER')!;
     expect(server.attributes['http.response.status_code']).to.equal(500);
     expect((await app.stop('SIGTERM')).code).to.equal(0);
@@ -85,7 +88,7 @@ describe('faults inside the agent (integration)', function () {
       // The masking fault is in the export worker: the /fail body still gets its trace_id by design.
       if (withAgent.status === 200) expect(withAgent.body.equals(without.body)).to.equal(true);
     }
-    const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'SERVER').length >= 3);
+    const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'SERVER').length >= 3, 20_000);
     expect((await app.stop('SIGTERM')).code).to.equal(0);
     expect(spans.filter((span) => span.kind === 'SERVER')).to.have.length.of.at.least(3);
     for (const span of receiver.spans) {
@@ -102,12 +105,12 @@ describe('faults inside the agent (integration)', function () {
     expect(app.stderr).not.to.include('\n    at ');
   });
 
-  it('without OTEL_AGENT_TEST_FAULTS the same requests are edited and masked (so the tests above can fail)', async () => {
+  it('with the preload but no fault the same requests are edited and masked (so the tests above can fail)', async () => {
     const app = startWithFault('');
     const failed = await request(app, '/fail');
     expect(JSON.parse(failed.body.toString()).trace_id).to.match(/^[0-9a-f]{32}$/);
     await request(app, PII_PATH);
-    const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'SERVER').length >= 2);
+    const spans = await receiver.waitForSpans((all) => all.filter((span) => span.kind === 'SERVER').length >= 2, 20_000);
     expect(spans.some((span) => span.name !== 'masking-failed')).to.equal(true);
     expect(Buffer.concat(receiver.rawPayloads).toString('latin1')).not.to.include(CARD);
     await app.stop('SIGTERM');

@@ -10,7 +10,7 @@ import { startApp } from '../helpers/app-process';
 import type { RunningApp } from '../helpers/app-process';
 import { fixture, REGISTER } from '../helpers/paths';
 import { startOtlpGrpcReceiver, startOtlpHttpReceiver } from '../helpers/receivers';
-import type { Receiver, ReceiverBehaviour } from '../helpers/receivers';
+import type { ReceiverBehaviour } from '../helpers/receivers';
 import { refusedPort } from '../helpers/refused-port';
 
 // autocannon ships no types; this is the part of its result we read.

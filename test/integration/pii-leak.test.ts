@@ -22,7 +22,6 @@ interface Corpus {
   SENSITIVE: { kind: string; text: string; forbidden: string[] }[];
   HARMLESS: string[];
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const corpus = require(path.join(REPO_ROOT, 'test/fixtures/pii/corpus.js')) as Corpus;
 
 /** W3C tracestate value syntax: anything else makes the propagator drop the header (nothing to leak). */
@@ -80,7 +79,7 @@ async function exportCorpus(env: Record<string, string>) {
       ...env,
     },
   });
-  let requests = 0;
+  let requests: number;
   try {
     const base = `http://127.0.0.1:${await app.port()}`;
     const tasks = [

@@ -120,8 +120,8 @@ describe('report HTML page in headless Chromium', function () {
   });
 
   it('opens the details panel of a span, with its attributes and exception event, as text', async () => {
-    const failed = report.slowest[1]!;
-    const shopSpan = failed.spans[2]!;
+    const failed = report.slowest[1];
+    const shopSpan = failed.spans[2];
     const dom = await dumpDom(chromium, htmlFile, `#span=${failed.traceId}:${shopSpan.spanId}`);
     expect(count(dom, /<div class="bar error selected"/)).to.equal(1);
     const panel = openDetailsPanel(dom);
@@ -135,7 +135,7 @@ describe('report HTML page in headless Chromium', function () {
   });
 
   it('shows hostile attribute values as text in the details panel', async () => {
-    const slow = report.slowest[0]!;
+    const slow = report.slowest[0];
     const root = slow.spans.find((span) => span.parentSpanId === '')!;
     const dom = await dumpDom(chromium, htmlFile, `#span=${slow.traceId}:${root.spanId}`);
     const panel = openDetailsPanel(dom)!;

@@ -142,3 +142,22 @@ export function isValidWriteHead(reason: string | undefined, headers: HeadersArg
     return false;
   }
 }
+
+/**
+ * writeHead(status[, reason][, headers]) as Node reads it (headers come from the 2nd argument when no
+ * reason is given), or undefined when Node would throw or decide by itself (headers already sent,
+ * headers that are not an object, an invalid name or value): such a call must reach Node untouched.
+ */
+export function parseWriteHeadArgs(
+  res: OutgoingMessage,
+  reason: unknown,
+  headers: unknown,
+): { reason: string | undefined; headers: HeadersArg | undefined } | undefined {
+  if (res.headersSent) return undefined; // Node throws ERR_HTTP_HEADERS_SENT
+  const reasonText = typeof reason === 'string' ? reason : undefined;
+  const givenHeaders = reasonText !== undefined ? headers : (headers ?? reason);
+  if (givenHeaders !== undefined && givenHeaders !== null && typeof givenHeaders !== 'object') return undefined;
+  const headersArg = (givenHeaders ?? undefined) as HeadersArg | undefined;
+  if (!isValidWriteHead(reasonText, headersArg)) return undefined;
+  return { reason: reasonText, headers: headersArg };
+}

@@ -101,7 +101,7 @@ export abstract class BaseReceiver implements Receiver {
     }
     this.spans.push(...decoded);
     for (const w of [...this.waiters]) {
-      let done = false;
+      let done: boolean;
       try {
         done = w.predicate(this.spans);
       } catch (err) {

@@ -27,7 +27,6 @@ type ThriftCtor = new (opts: {
   allowOptionalArguments?: boolean;
   allowFilesystemAccess?: boolean;
 }) => ThriftInstance;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Thrift } = require('thriftrw') as { Thrift: ThriftCtor };
 
 type I64 = Buffer | number | bigint | { high: number; low: number } | null | undefined;

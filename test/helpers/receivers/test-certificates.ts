@@ -26,7 +26,7 @@ function openssl(args: string[], cwd: string): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-    throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr?.toString().trim() || e.message}`);
+    throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr?.toString().trim() || e.message}`, { cause: err });
   }
 }
 
@@ -38,6 +38,7 @@ export function checkOpenssl(): string {
     throw new Error(
       `the TLS tests need the \`openssl\` command to create throwaway certificates, and \`openssl version\` failed ` +
         `(${(err as Error).message}); install it (Debian/Ubuntu: apt-get install openssl)`,
+      { cause: err },
     );
   }
 }

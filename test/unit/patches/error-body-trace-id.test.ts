@@ -20,6 +20,7 @@ import {
   serverTimingEntry,
 } from '../../../src/patches/error-body-trace-id';
 import { rememberServerSpan } from '../../../src/patches/request-spans';
+import { responseTraceHeaderPatch } from '../../../src/patches/response-trace-header';
 import { setSafeLogger } from '../../../src/safe';
 import { createLogger } from '../../../src/logger';
 import type { AgentConfig } from '../../../src/config/types';
@@ -104,7 +105,23 @@ describe('error-body-trace-id', () => {
       expect(inject('{"inner":{"trace_id":"x"}}')).to.equal(`{"inner":{"trace_id":"x"},${FIELD}}`);
     });
     it('leaves arrays, scalars and invalid JSON alone', () => {
-      for (const body of ['[{"a":1}]', '[]', '"boom"', '42', 'null', 'true', '', '   ', '{"a":', '{"a":1}}', '{"a":1} {"b":2}', '{a:1}', "{'a':1}", '{"a":1,}', 'not json'])
+      for (const body of [
+        '[{"a":1}]',
+        '[]',
+        '"boom"',
+        '42',
+        'null',
+        'true',
+        '',
+        '   ',
+        '{"a":',
+        '{"a":1}}',
+        '{"a":1} {"b":2}',
+        '{a:1}',
+        "{'a':1}",
+        '{"a":1,}',
+        'not json',
+      ])
         expect(inject(body), body).to.equal(undefined);
     });
     it('leaves invalid UTF-8 and a byte-order mark alone', () => {
@@ -202,10 +219,33 @@ describe('error-body-trace-id', () => {
     });
     afterEach(() => errorBodyTraceIdPatch.unpatch());
 
-    it('is enabled by either the body option or the response header option', () => {
+    it('is enabled by the body option; the response header is a patch of its own', () => {
       expect(errorBodyTraceIdPatch.isEnabled({ ...config, errorBodyTraceId: false })).to.equal(false);
-      expect(errorBodyTraceIdPatch.isEnabled({ ...config, errorBodyTraceId: false, responseHeader: true })).to.equal(true);
+      expect(errorBodyTraceIdPatch.isEnabled({ ...config, errorBodyTraceId: false, responseHeader: true })).to.equal(false);
       expect(errorBodyTraceIdPatch.isEnabled(config)).to.equal(true);
+      expect(responseTraceHeaderPatch.isEnabled({ ...config, errorBodyTraceId: false, responseHeader: true })).to.equal(true);
+      expect(responseTraceHeaderPatch.isEnabled(config)).to.equal(false);
+    });
+
+    it('the response header patch adds Server-Timing to any response, and the body patch still rewrites under it', async () => {
+      responseTraceHeaderPatch.patch({ config: { ...config, responseHeader: true }, logger: createLogger('none') });
+      errorBodyTraceIdPatch.patch({ config, logger: createLogger('none') });
+      try {
+        handler = (req, res) => res.writeHead(req.url === '/ok' ? 200 : 500, { 'content-type': 'application/json' }).end('{"e":1}');
+        const ok = await get('/ok');
+        const failed = await get('/fail');
+        expect(ok.body).to.equal('{"e":1}');
+        expect(failed.body).to.equal(`{"e":1,${FIELD}}`);
+        for (const response of [ok, failed]) {
+          expect(response.headers['server-timing']).to.equal(serverTimingEntry({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED }));
+          expect(response.headers['access-control-expose-headers']).to.equal('Server-Timing');
+        }
+      } finally {
+        errorBodyTraceIdPatch.unpatch();
+        responseTraceHeaderPatch.unpatch();
+      }
+      expect(proto.writeHead).to.equal(unpatched.writeHead);
+      expect((await get('/ok')).headers['server-timing']).to.equal(undefined);
     });
 
     it('installs named wrappers once and unpatch restores the prototype exactly', async () => {
@@ -257,7 +297,12 @@ describe('error-body-trace-id', () => {
 
     it('fails open: an internal error sends the original response and warns once', async () => {
       errorBodyTraceIdPatch.patch({ config, logger: createLogger('none') });
-      spanFor = () => ({ spanContext: () => { throw new Error('broken span'); } }) as unknown as Span;
+      spanFor = () =>
+        ({
+          spanContext: () => {
+            throw new Error('broken span');
+          },
+        }) as unknown as Span;
       handler = (req, res) => {
         res.writeHead(500, { 'content-type': 'application/json', 'content-length': 7 });
         res.write('{"e":');

@@ -8,7 +8,6 @@ import { decodeJaegerBatch } from '../../helpers/receivers';
 interface RW {
   rw: { toBuffer(v: unknown): { err: Error | null; value: Buffer } };
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Thrift } = require('thriftrw') as { Thrift: new (o: { source: string; allowOptionalArguments: boolean }) => { Batch: RW } };
 
 function jaegerThrift(): { Batch: RW } {

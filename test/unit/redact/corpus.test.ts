@@ -14,7 +14,6 @@ interface Corpus {
   HARMLESS: string[];
   POSITIONS: Record<string, (text: string) => string>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const corpus = require(path.join(REPO_ROOT, 'test/fixtures/pii/corpus.js')) as Corpus;
 
 /** The secret as a reader could find it: raw, percent-encoded once or twice, blanks as `+`. */

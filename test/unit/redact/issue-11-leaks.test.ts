@@ -108,6 +108,8 @@ describe('redact: issue 11 leaks', () => {
       expect(masked['http.status']).to.equal(200);
     });
     it('unchanged keys and numbers keep the same object', () => {
+      // A nanosecond epoch as apps write it: that it rounds to a double does not matter here.
+      // eslint-disable-next-line no-loss-of-precision
       const attributes = { 'http.request.method': 'GET', 'server.port': 8080, 'epoch.ns': 1712345678901234567 };
       expect(policy.maskAttributes(attributes)).to.equal(attributes);
     });
@@ -133,7 +135,7 @@ describe('redact: issue 11 leaks', () => {
         context, name: 'GET /', kind: 1, startTime: [1, 0], endTime: [1, 1], duration: [0, 1], attributes: {}, events: [],
         links: [{ context: { ...context, spanId: 'b7ad6b7169203331' }, attributes: {} }],
         status: { code: 0 }, scope: { name: 's' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0,
-      } as SpanRecord);
+      });
     }
     it('masks emails, cards and SSNs in members, on the span and on its links, keeping a valid tracestate', () => {
       const raw = 'rojo=00f067aa0ba902b7,acme=alice.smith@example.com,pay=4111111111111111,gov=123-45-6789,x=token:abc123secret';

@@ -1,10 +1,9 @@
 /**
- * TRACING_PII_PATTERNS: accepted patterns mask their matches; invalid and ReDoS-prone ones are
- * reported with one line each and skipped; no accepted pattern can make masking slow.
+ * TRACING_PII_PATTERNS: accepted patterns mask their matches; invalid ones and those the linear-time
+ * engine (re2js) cannot run are reported with one line each and skipped; no pattern can make masking slow.
  */
 import { expect } from 'chai';
 import { compileMaskingPolicy } from '../../../src/redact';
-import { MAX_STEPS_PER_START, analyseUserPattern } from '../../../src/redact/user-patterns';
 
 describe('redact: user patterns', () => {
   it('masks matches of accepted patterns with ***', () => {
@@ -21,19 +20,17 @@ describe('redact: user patterns', () => {
   });
 
   for (const [source, reason] of [
-    ['(a+)+', 'nested quantifier'],
-    ['(.*)*', 'nested quantifier'],
-    ['(a|aa)+', 'alternation inside a repeated group'],
-    ['(\\w+\\s?)*$', 'nested quantifier'],
-    ['(x+x+)+y', 'nested quantifier'],
-    ['\\w+\\w+x', 'too many overlapping repeats'],
-    ['(a)\\1+', 'backreference'],
+    ['(a)\\1+', 'invalid escape sequence: `\\1`'],
+    ['(?=\\w+x)\\w', 'invalid or unsupported Perl syntax: `(?=`'],
+    ['(?<!a)b', 'invalid named capture: `(?<!a)b`'],
+    ['\\w{1,2000}x', 'invalid repeat count: `{1,2000}`'],
   ]) {
-    it(`rejects the ReDoS-prone ${source}`, () => {
+    it(`rejects ${source}, which the linear-time engine cannot run, with one line`, () => {
       const { policy, problems } = compileMaskingPolicy({ extraPatterns: [source] });
-      expect(problems).to.have.length(1);
-      expect(problems[0]).to.equal(`otel-agent: TRACING_PII_PATTERNS pattern #1 "${source}" may backtrack catastrophically (${reason}); skipped`);
-      expect(policy.maskString('aaaa')).to.equal('aaaa');
+      expect(problems).to.deep.equal([
+        `otel-agent: TRACING_PII_PATTERNS pattern #1 "${source}" cannot run in linear time (${reason}: backreferences, lookaround and repeats above 1000 are not supported); skipped`,
+      ]);
+      expect(policy.maskString('aaaa bx')).to.equal('aaaa bx');
     });
   }
 
@@ -47,16 +44,23 @@ describe('redact: user patterns', () => {
     expect(problems).to.deep.equal([]);
   });
 
-  it('accepts bounded look-alikes of dangerous shapes', () => {
-    for (const source of ['(?:\\d{3}-){2}\\d{4}', '[A-Z]+-\\d+', '[a-z]+[0-9]+x', 'secret_\\w+', '\\bID\\d{4,8}\\b', '(?:foo|bar)baz']) {
-      const verdict = analyseUserPattern(source);
-      expect(verdict, source).to.have.property('boundedSource');
-    }
+  it('accepts the ReDoS shapes the backtracking analyser had to reject, and masks with them', () => {
+    const sources = ['(a+)+', '(.*)*', '(a|aa)+', '(\\w+\\s?)*$', '(x+x+)+y', '\\w+\\w+x', '(?:foo|bar)+baz'];
+    expect(compileMaskingPolicy({ extraPatterns: sources }).problems).to.deep.equal([]);
+    const { policy } = compileMaskingPolicy({ extraPatterns: ['(x+x+)+y', '(?:foo|bar)+baz'] });
+    expect(policy.maskString('xxy and foobarbaz')).to.equal('*** and ***');
   });
 
-  it('bounds open-ended repeats in the compiled pattern', () => {
-    expect(analyseUserPattern('secret_\\w+x*')).to.include({ boundedSource: 'secret_\\w{1,256}x{0,255}' });
-    expect(analyseUserPattern('a{2,}?b')).to.include({ boundedSource: 'a{2,257}?b' });
+  it('translates JavaScript syntax that RE2 spells differently', () => {
+    const { policy, problems } = compileMaskingPolicy({ extraPatterns: ['(?<id>EMP)-\\d{6}', '\\/v\\d\\/key_\\u0041\\w{4}'] });
+    expect(problems).to.deep.equal([]);
+    expect(policy.maskString('EMP-123456 /v1/key_Aabcd')).to.equal('*** ***');
+  });
+
+  it('masks matches anywhere in a long value, not only in a scanned prefix', () => {
+    const { policy } = compileMaskingPolicy({ extraPatterns: ['secret_\\w+'] });
+    const masked = policy.maskString(`${'lorem ipsum '.repeat(4000)}secret_${'a'.repeat(1000)} end`);
+    expect(masked.endsWith(' *** end'), masked.slice(-40)).to.equal(true);
   });
 
   it('never inserts masks for empty matches', () => {
@@ -64,37 +68,25 @@ describe('redact: user patterns', () => {
     expect(policy.maskString('abc xx d')).to.equal('abc *** d');
   });
 
-  describe('cost bound', () => {
-    const HUNDRED_KB = 100 * 1024;
+  describe('cost bound', function () {
+    // The bound is the engine's (RE2: time linear in the input), not a measured one: these shapes take
+    // seconds to minutes in V8's backtracking engine on 64 KiB (the longest value masked), and a hang
+    // here shows as this suite's timeout. No timing is asserted.
+    this.timeout(30_000);
+    const SIXTY_FOUR_KB = 64 * 1024;
     const hostileInputs = {
-      'a repeated': 'a'.repeat(HUNDRED_KB),
-      'digits': '1'.repeat(HUNDRED_KB),
-      'words': 'lorem ipsum dolor sit amet '.repeat(HUNDRED_KB / 27 + 1).slice(0, HUNDRED_KB),
-      'blanks': ' '.repeat(HUNDRED_KB),
+      'a repeated': 'a'.repeat(SIXTY_FOUR_KB),
+      digits: '1'.repeat(SIXTY_FOUR_KB),
+      words: 'lorem ipsum dolor sit amet '.repeat(SIXTY_FOUR_KB / 27 + 1).slice(0, SIXTY_FOUR_KB),
+      blanks: ' '.repeat(SIXTY_FOUR_KB),
     };
-    // The worst shapes that are still accepted: quadratic without the bounds.
-    const acceptedPatterns = ['\\w+x', '[^x]+x', '.*secret.*', '(?=\\w+x)\\w', '\\s*x', '[a-z]{1,40}[a-z]{1,40}x', '\\w{1,2000}x'];
+    const hostilePatterns = ['(a+)+$', '\\w+\\w+x', '[^x]+x', '.*secret.*', '(\\w+\\s?)*$', '\\s*x', '[a-z]{1,40}[a-z]{1,40}x'];
 
-    for (const source of acceptedPatterns) {
-      it(`masks 100 KB in < 100 ms with the accepted pattern ${source}`, () => {
-        const { policy, problems } = compileMaskingPolicy({ extraPatterns: [source] });
-        expect(problems).to.deep.equal([]);
-        for (const [name, text] of Object.entries(hostileInputs)) {
-          // Best of three: a bound on the work done, not on how busy the machine is.
-          let fastestMs = Infinity;
-          for (let run = 0; run < 3; run++) {
-            const started = process.hrtime.bigint();
-            policy.maskString(text);
-            fastestMs = Math.min(fastestMs, Number(process.hrtime.bigint() - started) / 1e6);
-          }
-          expect(fastestMs, `${source} on ${name}`).to.be.below(100);
-        }
-      });
-    }
-
-    it(`rejects every pattern whose estimated steps per position exceed ${MAX_STEPS_PER_START}`, () => {
-      expect(analyseUserPattern('.{0,5000}x')).to.have.property('rejected');
-      expect(analyseUserPattern('a{1,100000}')).to.have.property('rejected');
+    it('masks 64 KiB hostile values with patterns that are exponential or polynomial under backtracking', () => {
+      const { policy, problems } = compileMaskingPolicy({ extraPatterns: hostilePatterns });
+      expect(problems).to.deep.equal([]);
+      for (const text of Object.values(hostileInputs)) policy.maskString(text);
+      expect(policy.maskString('a'.repeat(SIXTY_FOUR_KB))).to.equal('***');
     });
   });
 });

@@ -14,7 +14,7 @@ const count = (html: string, pattern: RegExp) => (html.match(new RegExp(pattern.
 function embeddedJson(html: string): string {
   const match = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
   expect(match, 'embedded JSON block').to.not.equal(null);
-  return match![1]!;
+  return match![1];
 }
 
 describe('report HTML page (renderHtml)', () => {
@@ -53,7 +53,7 @@ describe('report HTML page (renderHtml)', () => {
   it('marks a span with an exception event but no ERROR status as an error', () => {
     const article = /<article class="waterfall[^"]*" id="trace-ccccccccccccccccccccccccccccccc3">([\s\S]*?)<\/article>/.exec(html);
     expect(article).to.not.equal(null);
-    expect(count(article![1]!, /class="bar error"/)).to.equal(1);
+    expect(count(article![1], /class="bar error"/)).to.equal(1);
   });
 
   it('draws the service graph: services plus uninstrumented peers as nodes, one path per edge, error edges red', () => {
@@ -69,8 +69,8 @@ describe('report HTML page (renderHtml)', () => {
   it('lays the graph out left to right by call depth, the same way every time', () => {
     const nodes = layoutServiceGraph(report.graph);
     const x = Object.fromEntries(nodes.map((node) => [node.name, node.x]));
-    expect(x.web).to.be.below(x.shop!);
-    expect(x.shop).to.be.below(x.inventory!);
+    expect(x.web).to.be.below(x.shop);
+    expect(x.shop).to.be.below(x.inventory);
     expect(x.inventory).to.equal(x['payments.internal']);
     expect(renderHtml(buildFixtureReport())).to.equal(html);
   });
@@ -90,7 +90,7 @@ describe('report HTML page (renderHtml)', () => {
   });
 
   it('nests spans under their parents, siblings by start time', () => {
-    const rows = waterfallRows(report.slowest[0]!);
+    const rows = waterfallRows(report.slowest[0]);
     expect(rows.map((row) => [row.span.spanId.slice(-1), row.depth])).to.deep.equal([
       ['1', 0],
       ['2', 1],
@@ -98,13 +98,13 @@ describe('report HTML page (renderHtml)', () => {
       ['4', 3],
       ['5', 2],
     ]);
-    expect(rows[0]!.offsetMs).to.equal(0);
-    expect(rows[3]!.offsetMs).to.equal(22);
+    expect(rows[0].offsetMs).to.equal(0);
+    expect(rows[3].offsetMs).to.equal(22);
   });
 
   it('puts the sibling that ended first first when start times tie (millisecond clocks)', () => {
-    const base = report.slowest[0]!;
-    const root = { ...base.spans[1]!, spanId: 'r', parentSpanId: '' };
+    const base = report.slowest[0];
+    const root = { ...base.spans[1], spanId: 'r', parentSpanId: '' };
     const handler = { ...root, spanId: 'handler', parentSpanId: 'r', durationMs: 300 };
     const middleware = { ...root, spanId: 'middleware', parentSpanId: 'r', durationMs: 0.3 };
     const rows = waterfallRows({ ...base, spans: [root, handler, middleware] });
@@ -120,12 +120,12 @@ describe('report HTML page (renderHtml)', () => {
   });
 
   it('draws orphans and parent cycles without losing or repeating spans', () => {
-    const base = report.slowest[0]!;
+    const base = report.slowest[0];
     const spans = [
-      { ...base.spans[0]!, spanId: 'x1', parentSpanId: 'x2' },
-      { ...base.spans[0]!, spanId: 'x2', parentSpanId: 'x1' },
-      { ...base.spans[0]!, spanId: 'x3', parentSpanId: 'missing' },
-      { ...base.spans[0]!, spanId: 'x4', parentSpanId: 'x4', startTimeUnixNano: 'not a number' },
+      { ...base.spans[0], spanId: 'x1', parentSpanId: 'x2' },
+      { ...base.spans[0], spanId: 'x2', parentSpanId: 'x1' },
+      { ...base.spans[0], spanId: 'x3', parentSpanId: 'missing' },
+      { ...base.spans[0], spanId: 'x4', parentSpanId: 'x4', startTimeUnixNano: 'not a number' },
     ];
     const rows = waterfallRows({ ...base, spans });
     expect(rows.map((row) => row.span.spanId).sort()).to.deep.equal(['x1', 'x2', 'x3', 'x4']);
@@ -144,8 +144,8 @@ describe('report HTML page (renderHtml)', () => {
     const json = embeddedJson(html);
     expect(json).to.not.match(/[<>&]/);
     const data = JSON.parse(json) as { traces: { traceId: string; spans: unknown[] }[] };
-    expect(data.traces.map((trace) => trace.traceId)).to.deep.equal([report.slowest[0]!.traceId, report.slowest[1]!.traceId, report.errorTraces[0]!.traceId]);
-    expect(data.traces[0]!.spans).to.deep.equal(report.slowest[0]!.spans);
+    expect(data.traces.map((trace) => trace.traceId)).to.deep.equal([report.slowest[0].traceId, report.slowest[1].traceId, report.errorTraces[0].traceId]);
+    expect(data.traces[0].spans).to.deep.equal(report.slowest[0].spans);
     expect(JSON.stringify(data)).to.contain(HOSTILE_ATTRIBUTE);
   });
 

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'child_process';
-import { REPO_ROOT } from '../../helpers/paths';
+import { REPO_ROOT } from '../helpers/paths';
 
 interface NpmTree {
   version?: string;
@@ -21,7 +21,9 @@ function versionsOf(tree: NpmTree, name: string, found = new Set<string>()): Set
 
 describe('dependency alignment', function () {
   this.timeout(60_000);
-  const tree: NpmTree = JSON.parse(execFileSync('npm', ['ls', '--all', '--json', '--omit=dev'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const tree: NpmTree = JSON.parse(
+    execFileSync('npm', ['ls', '--all', '--json', '--omit=dev'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
 
   for (const name of ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-trace', '@opentelemetry/resources', '@opentelemetry/instrumentation']) {
     it(`one version of ${name} in the installed tree`, () => {

@@ -1,6 +1,6 @@
 /** The agent's logger: rate-limited warnings print once per key per minute. */
 import { expect } from 'chai';
-import { createLogger, registerDiagnosticSecrets, secretsOfConfig } from '../../../src/logger';
+import { createLogger, registerDiagnosticSecrets, secretsOfConfig } from '../../src/logger';
 
 describe('logger warnRateLimited', () => {
   it('prints a key once per minute, other keys independently', () => {
@@ -20,7 +20,9 @@ describe('logger warnRateLimited', () => {
 
 describe('logger masking (issue 11, item 5)', () => {
   it('masks the endpoint password, the configured header values and secrets in every line, at every level', () => {
-    registerDiagnosticSecrets(secretsOfConfig({ endpoint: 'http://ops:Pa%24%24w0rd9@collector:4318', headers: { 'x-honeycomb-team': 'HoneyKey77', 'x-short': 'on' } }));
+    registerDiagnosticSecrets(
+      secretsOfConfig({ endpoint: 'http://ops:Pa%24%24w0rd9@collector:4318', headers: { 'x-honeycomb-team': 'HoneyKey77', 'x-short': 'on' } }),
+    );
     const lines: string[] = [];
     const logger = createLogger('debug', (line) => lines.push(line));
     logger.warn('otlp-http export to http://ops:Pa%24%24w0rd9@collector:4318/v1/traces failed (ECONNREFUSED)');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { CliIo } from '../../../src/cli/command';
 import { parseReportArgs, reportCommand } from '../../../src/cli/report-command';
-import { lineOf, spanIdOf, TempDir, traceIdOf } from './spans';
+import { lineOf, spanIdOf, TempDir, traceIdOf } from '../report/spans';
 
 function captureIo(cwd: string): CliIo & { out: string; err: string } {
   const io = {
@@ -17,7 +17,9 @@ function captureIo(cwd: string): CliIo & { out: string; err: string } {
 
 describe('otel-agent report arguments', () => {
   it('parses options in both --name value and --name=value forms', () => {
-    expect(parseReportArgs(['a.jsonl', '--since', '10m', '--service=web', '--route', '/x', '--limit', '3', '--slowest=0', '--json', 'b.jsonl'])).to.deep.include({
+    expect(
+      parseReportArgs(['a.jsonl', '--since', '10m', '--service=web', '--route', '/x', '--limit', '3', '--slowest=0', '--json', 'b.jsonl']),
+    ).to.deep.include({
       files: ['a.jsonl', 'b.jsonl'],
       sinceMs: 600_000,
       service: 'web',

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { appLooksLikeEsm } from '../../../src/esm';
+import { appLooksLikeEsm } from '../../src/esm';
 
 describe('ESM hook: appLooksLikeEsm', () => {
   let dir: string;

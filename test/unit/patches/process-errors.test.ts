@@ -85,9 +85,7 @@ describe('process-errors patch (in process)', () => {
 
   it('also ends the span for an unhandled rejection, and marks ERROR whatever status the error asks for', () => {
     const server = tracer.startSpan('GET', { kind: SpanKind.SERVER });
-    withoutUncaughtListeners(() =>
-      inRequest(server, server, () => emitMonitor(Object.assign(new Error('rejected'), { status: 404 }), 'unhandledRejection')),
-    );
+    withoutUncaughtListeners(() => inRequest(server, server, () => emitMonitor(Object.assign(new Error('rejected'), { status: 404 }), 'unhandledRejection')));
     expect(server.isRecording()).to.equal(false);
     const [span] = exporter.getFinishedSpans();
     expect(span.events).to.have.length(1);

@@ -19,7 +19,6 @@ import { expressErrorsPatch } from '../../../src/patches/express-errors';
 import { rememberServerSpan } from '../../../src/patches/request-spans';
 import { FIXTURES, REPO_ROOT } from '../../helpers/paths';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Express = any;
 
 const EXPRESS4_DIR = path.join(FIXTURES, 'express4', 'node_modules', 'express');
