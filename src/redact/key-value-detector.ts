@@ -15,7 +15,8 @@
  * masks `correct`; quote such values or use a sensitive attribute key.
  */
 import { type Detector, MASK } from './detector';
-import { type KeySensitivity, type SensitiveKeyClassifier, escapeRegExp } from './sensitive-keys';
+import { type KeySensitivity, type SensitiveKeyClassifier } from './sensitive-keys';
+import { escapeRegExp } from '../escape-reg-exp';
 
 /** Authorization schemes whose name is kept in front of the masked credential. */
 const AUTH_SCHEME = /^(?:bearer|basic|digest|token|negotiate|ntlm|apikey|aws4-hmac-sha256|hoba|mutual|vapid|dpop|scram-sha-1|scram-sha-256)(?=[ \t])/i;

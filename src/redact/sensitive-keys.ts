@@ -13,6 +13,7 @@
  * the price is that a key literally named like that is not masked. Keys that look like source file
  * names (`token.js`, seen as `token.js:42:13` in stack traces) are never sensitive.
  */
+import { escapeRegExp } from '../escape-reg-exp';
 
 export type KeySensitivity =
   /** Not a secret: the value is still scanned by the text detectors. */
@@ -129,8 +130,4 @@ function endsWithSuffixTerm(word: string): boolean {
     if (word.length > term.length && word.endsWith(term)) return true;
   }
   return false;
-}
-
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

@@ -13,16 +13,9 @@ import type { AgentConfig } from '../config/types';
 import type { MaskingPolicy } from '../redact';
 import { maskSpanRecord } from '../redact';
 import type { SpanRecord } from './span-record';
+import { escapeRegExp } from '../escape-reg-exp';
 
 const STACKTRACE = 'exception.stacktrace';
-
-// Test-only hook (test/integration/agent-faults.test.ts): OTEL_AGENT_TEST_FAULTS=masking makes masking
-// throw. Read once, in the export worker (its process.env is a copy of the app's environment at start).
-const MASKING_FAULT = (process.env.OTEL_AGENT_TEST_FAULTS ?? '').split(',').includes('masking');
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 function rewriteStacktraces(record: SpanRecord, rewrite: (stack: string) => string | undefined): SpanRecord {
   if (!record.events.some((event) => event.attributes?.[STACKTRACE] !== undefined)) return record;
@@ -65,7 +58,6 @@ export function createSpanRecordPreparer(
     const withStacks = rewriteStacktraces(record, rewriteStack);
     if (!policy) return withStacks;
     try {
-      if (MASKING_FAULT) throw new Error('injected masking fault (OTEL_AGENT_TEST_FAULTS)');
       return maskSpanRecord(policy, withStacks);
     } catch (err) {
       onMaskingError(err);
