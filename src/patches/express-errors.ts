@@ -42,10 +42,7 @@ import { isServerFailure, recordExceptionOnSpan } from '../errors/record-excepti
 import { reportInternalError } from '../safe';
 import { serverSpanOf } from './request-spans';
 import type { AgentPatch, PatchContext } from './types';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: unknown, ...args: any[]) => unknown;
-type MethodHolder = Record<string, unknown>;
+import { type AnyFunction, type MethodHolder, routerHandleHolder, stackWrapper } from '../instrumentations/express/method-wrapping';
 
 /** express 4 Layer / router 2 Layer: only the error-dispatch method matters here. */
 interface LayerExports {
@@ -178,28 +175,6 @@ function layerErrorMethod(prototype: MethodHolder | undefined): 'handleError' | 
   return undefined;
 }
 
-/** router 2 exports a class (`Router.prototype.handle`); express 4's router exports the prototype object itself. */
-function routerHandleHolder(exports: unknown): MethodHolder | undefined {
-  const candidate = exports as { prototype?: MethodHolder; handle?: unknown } | undefined;
-  if (typeof candidate?.prototype?.handle === 'function') return candidate.prototype;
-  if (typeof candidate?.handle === 'function') return candidate as MethodHolder;
-  return undefined;
-}
-
-/** A shimmer-compatible wrap (`__original`, `__unwrap`, `__wrapped`) that leaves the wrapper below in place. */
-function stackWrapper(target: MethodHolder, name: string, makeWrapper: (original: AnyFunction) => AnyFunction): AnyFunction {
-  const original = target[name] as AnyFunction;
-  const wrapped = makeWrapper(original);
-  const define = (object: object, key: string, value: unknown, enumerable = false) =>
-    Object.defineProperty(object, key, { configurable: true, writable: true, enumerable, value });
-  define(wrapped, '__original', original);
-  define(wrapped, '__unwrap', () => {
-    if (target[name] === wrapped) define(target, name, original, Object.prototype.propertyIsEnumerable.call(target, name));
-  });
-  define(wrapped, '__wrapped', true);
-  define(target, name, wrapped, Object.prototype.propertyIsEnumerable.call(target, name));
-  return wrapped;
-}
 
 export const expressErrorsPatch: AgentPatch = {
   name: 'express-errors',

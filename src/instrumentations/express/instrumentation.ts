@@ -33,10 +33,7 @@ import { reportInternalError } from '../../safe';
 import { layerPathOf } from './route-store';
 import { enterLayer, enterLayerWithError, enterRouter, kLayerPath, leaveRouter } from './request-pipeline';
 import type { MarkedLayer, PipelineSettings } from './request-pipeline';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFunction = (this: any, ...args: any[]) => any;
-type MethodHolder = Record<string, unknown>;
+import { type AnyFunction, type MethodHolder, routerHandleHolder, stackWrapper } from './method-wrapping';
 
 const AGENT_VERSION = (require('../../../../package.json') as { version: string }).version;
 export const EXPRESS_INSTRUMENTATION_NAME = '@x/otel-agent/express';
@@ -237,25 +234,3 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
   }
 }
 
-/** router 2 exports a class (`Router.prototype.handle`); express 4's router exports the prototype object itself. */
-function routerHandleHolder(exports: unknown): MethodHolder | undefined {
-  const candidate = exports as { prototype?: MethodHolder; handle?: unknown } | undefined;
-  if (typeof candidate?.prototype?.handle === 'function') return candidate.prototype;
-  if (typeof candidate?.handle === 'function') return candidate as MethodHolder;
-  return undefined;
-}
-
-/** A shimmer-compatible wrap (`__original`, `__unwrap`, `__wrapped`) that leaves the wrapper below in place. */
-function stackWrapper(target: MethodHolder, name: string, makeWrapper: (original: AnyFunction) => AnyFunction): AnyFunction {
-  const original = target[name] as AnyFunction;
-  const wrapped = makeWrapper(original);
-  const define = (object: object, key: string, value: unknown, enumerable = false) =>
-    Object.defineProperty(object, key, { configurable: true, writable: true, enumerable, value });
-  define(wrapped, '__original', original);
-  define(wrapped, '__unwrap', () => {
-    if (target[name] === wrapped) define(target, name, original, Object.prototype.propertyIsEnumerable.call(target, name));
-  });
-  define(wrapped, '__wrapped', true);
-  define(target, name, wrapped, Object.prototype.propertyIsEnumerable.call(target, name));
-  return wrapped;
-}
