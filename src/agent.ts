@@ -16,6 +16,7 @@ import { planInstrumentations } from './instrumentations/plan';
 import { registerEsmLoaderHook, shouldRegisterEsmHook } from './esm';
 import { installPatches } from './patches';
 import { isMetricsOn } from './config/metrics-options';
+import { errorMessage } from './error-message';
 
 export interface RunningAgent {
   readonly loaded: LoadedConfig;
@@ -35,7 +36,7 @@ function loadInstrumentations(names: readonly string[], config: AgentConfig, log
     try {
       loaded.push(createInstrumentation(name, config));
     } catch (err) {
-      logger.error(`cannot load instrumentation "${name}" (${err instanceof Error ? err.message : String(err)}); continuing without it`);
+      logger.error(`cannot load instrumentation "${name}" (${errorMessage(err)}); continuing without it`);
     }
   }
   return loaded;

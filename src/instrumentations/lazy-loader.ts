@@ -44,6 +44,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { AgentLogger } from '../logger';
 import { reportInternalError } from '../safe';
+import { errorMessage } from '../error-message';
 
 type ModuleExports = unknown;
 type OnRequire = (exports: ModuleExports, name: string, baseDir?: string) => ModuleExports;
@@ -109,7 +110,7 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
       return instrumentation;
     } catch (err) {
       failed.add(shortName);
-      logger.error(`cannot load instrumentation "${shortName}" (${err instanceof Error ? err.message : String(err)}); continuing without it`);
+      logger.error(`cannot load instrumentation "${shortName}" (${errorMessage(err)}); continuing without it`);
       return undefined;
     } finally {
       constructing.delete(shortName);

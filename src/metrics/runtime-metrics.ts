@@ -6,6 +6,7 @@
  */
 import type { AgentLogger } from '../logger';
 import type { MetricAttributes, MetricSnapshot } from './snapshot';
+import { errorMessage } from '../error-message';
 
 export interface RuntimeMetrics {
   /** The runtime metrics as of now; the last collected ones if collection fails. */
@@ -91,7 +92,7 @@ export function startRuntimeMetrics(logger: AgentLogger): RuntimeMetrics | undef
         try {
           last = convert(await reader.collect());
         } catch (err) {
-          logger.warnOnce('runtime-metrics-collect', `cannot collect runtime metrics (${err instanceof Error ? err.message : String(err)})`);
+          logger.warnOnce('runtime-metrics-collect', `cannot collect runtime metrics (${errorMessage(err)})`);
         }
         return last;
       },
@@ -104,7 +105,7 @@ export function startRuntimeMetrics(logger: AgentLogger): RuntimeMetrics | undef
       },
     };
   } catch (err) {
-    logger.warn(`cannot start runtime metrics (${err instanceof Error ? err.message : String(err)}); HTTP metrics continue without them`);
+    logger.warn(`cannot start runtime metrics (${errorMessage(err)}); HTTP metrics continue without them`);
     return undefined;
   }
 }

@@ -31,6 +31,7 @@ import { decodeSpanBatch } from './span-codec';
 import type { EncodedSpanBatch } from './span-codec';
 import { DROPPED_SPANS_SLOT, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
 import type { ExportWorkerData, ToExportWorker } from './worker-protocol';
+import { errorMessage } from '../error-message';
 
 /**
  * Every span the worker loses, published in the shared flush signal so the main thread can print one
@@ -203,12 +204,12 @@ function startExportWorker(data: ExportWorkerData): void {
     { logLevel: logger.isEnabled('debug') ? DiagLogLevel.DEBUG : DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
   // Failed batches are reported by ReportingExporter with their destination; keep the rest quiet.
-  setGlobalErrorHandler((err) => logger.debug(`export error: ${err instanceof Error ? err.message : String(err)}`));
+  setGlobalErrorHandler((err) => logger.debug(`export error: ${errorMessage(err)}`));
 
   const resource: Resource = buildResource(config, data.processAttributes, randomUUID());
 
   const exporters = createExporters(config, (name, err) =>
-    logger.error(`cannot create the ${name} exporter (${err instanceof Error ? err.message : String(err)}); spans are not sent there`),
+    logger.error(`cannot create the ${name} exporter (${errorMessage(err)}); spans are not sent there`),
   ).map((named) => new ReportingExporter(named, logger, dropped));
   const selfObsMeterProvider = spanOutcomeCountingMeterProvider(
     (count) => {
@@ -316,7 +317,7 @@ function startMetricsHostIn(
     });
     startMetricsHost({ config, port: message.port, signal: message.signal, resourceAttributes, policy, logger });
   } catch (err) {
-    logger.error(`cannot start metrics export (${err instanceof Error ? err.message : String(err)}); metrics are not exported, spans still are`);
+    logger.error(`cannot start metrics export (${errorMessage(err)}); metrics are not exported, spans still are`);
   }
 }
 

@@ -15,6 +15,7 @@ import { OutcomeKeepingProcessor } from './keep-by-outcome';
 import { createPropagator } from './propagators';
 import { AgentSampler } from './sampling';
 import { isMetricsOn } from '../config/metrics-options';
+import { errorMessage } from '../error-message';
 
 export interface TracingPipeline {
   provider: TracerProvider;
@@ -134,7 +135,7 @@ function keepAgentGlobals(
     wrap(api.context as unknown as Record<'setGlobalContextManager', (arg: never) => boolean>, 'setGlobalContextManager', 'context');
     wrap(api.propagation as unknown as Record<'setGlobalPropagator', (arg: never) => boolean>, 'setGlobalPropagator', 'propagation');
   } catch (err) {
-    logger.debug(`cannot guard the OpenTelemetry API globals (${err instanceof Error ? err.message : String(err)})`);
+    logger.debug(`cannot guard the OpenTelemetry API globals (${errorMessage(err)})`);
   }
 }
 

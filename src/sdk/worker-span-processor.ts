@@ -30,6 +30,7 @@ import type { KeepCounts } from './keep-by-outcome';
 import { findAppRoot, processResourceAttributes } from './resource';
 import { DROPPED_SPANS_SLOT, FLUSH_SIGNAL_SLOTS, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './worker-protocol';
+import { errorMessage } from '../error-message';
 
 const HANDOFF_DELAY_MS = 200;
 
@@ -69,7 +70,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
       this._worker = this._startWorker();
     } catch (err) {
       this._isShutDown = true;
-      this._logger.error(`cannot start the export worker (${err instanceof Error ? err.message : String(err)}); spans are not exported, your application continues`);
+      this._logger.error(`cannot start the export worker (${errorMessage(err)}); spans are not exported, your application continues`);
     }
     return this._worker;
   }

@@ -18,6 +18,7 @@ import type { MetricAttributes, MetricsSnapshot } from '../snapshot';
 import { createMetricsPushExporters } from './otlp-metrics-exporters';
 import type { MetricsPushExporter } from './otlp-metrics-exporters';
 import { CLASSIC_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, renderPrometheus, wantsOpenMetrics } from './prometheus-text';
+import { errorMessage } from '../../error-message';
 
 /** How long a scrape or an export waits for the main thread's snapshot (a blocked app loop). */
 const COLLECT_TIMEOUT_MS = 5000;
@@ -81,7 +82,7 @@ export function startMetricsHost(options: MetricsHostOptions): void {
     });
 
   const exporters = createMetricsPushExporters(config, (name, err) =>
-    logger.error(`cannot create the ${name} metrics exporter (${err instanceof Error ? err.message : String(err)}); metrics are not sent there`),
+    logger.error(`cannot create the ${name} metrics exporter (${errorMessage(err)}); metrics are not sent there`),
   );
   const timeoutMs = config.otlpTimeoutMs || config.exportTimeoutMs;
   const pushTo = async (exporter: MetricsPushExporter, snapshot: MetricsSnapshot, limitMs: number) => {
@@ -89,7 +90,7 @@ export function startMetricsHost(options: MetricsHostOptions): void {
       await exporter.export(snapshot, await options.resourceAttributes, limitMs);
       logger.debug(`${exporter.name}: exported metrics to ${exporter.destination}`);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       logger.warnRateLimited(`metrics-export:${exporter.name}`, `${exporter.name} metrics export to ${exporter.destination} failed (${reason.split('\n')[0]})`);
     }
   };
@@ -152,7 +153,7 @@ function startPrometheusEndpoint(
         response.end(request.method === 'HEAD' ? undefined : body);
       },
       (err) => {
-        logger.warnRateLimited('prometheus-scrape', `cannot answer a Prometheus scrape (${err instanceof Error ? err.message : String(err)})`);
+        logger.warnRateLimited('prometheus-scrape', `cannot answer a Prometheus scrape (${errorMessage(err)})`);
         response.writeHead(500).end();
       },
     );
