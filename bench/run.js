@@ -370,7 +370,7 @@ async function benchProfile(list, upstreamUrl, nv) {
   return {
     dir: path.relative(ROOT, dir),
     requests: { bare: bare.requests, agent: agent.requests },
-    components: componentRows(bare, agent, 14).map(({ worker, ...r }) => r), // eslint-disable-line no-unused-vars
+    components: componentRows(bare, agent, 14).map(({ worker: _worker, ...r }) => r),  
     functions: topFunctions(agent, 15),
   };
 }
@@ -956,7 +956,7 @@ async function main() {
 
   const runs = [];
   let upstream;
-  let listed = all({ otlp: 'http://127.0.0.1:4317', datadog: '', apm: '' }).filter((v) => list.includes(v.id));
+  let listed;
   try {
     await startReceiver();
     log(`receivers: otlp ${receiver.urls.otlp}, datadog ${receiver.urls.datadog}, apm ${receiver.urls.apm}`);
@@ -998,7 +998,7 @@ async function main() {
 
   const tmp = path.join(ROOT, '.tmp', 'bench');
   fs.mkdirSync(tmp, { recursive: true });
-  fs.writeFileSync(path.join(tmp, 'last-run.json'), JSON.stringify({ machine: M, config: CFG, only, quick, variants: list, runs: runs.map(({ T, ...r }) => r) }, null, 1)); // eslint-disable-line no-unused-vars
+  fs.writeFileSync(path.join(tmp, 'last-run.json'), JSON.stringify({ machine: M, config: CFG, only, quick, variants: list, runs: runs.map(({ T: _T, ...r }) => r) }, null, 1));  
   if (writeReport) {
     fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), renderMarkdown(runs, listed, M, elapsed));
     log('wrote BENCHMARKS.md');

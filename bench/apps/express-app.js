@@ -42,8 +42,8 @@ app.get('/__rss', (req, res) => {
 });
 
 // The app's own JSON error middleware.
-// eslint-disable-next-line no-unused-vars
-app.use((err, req, res, next) => {
+ 
+app.use((err, req, res, _next) => {
   res.status(500).json({ error: 'internal_error', message: err.message });
 });
 

@@ -121,7 +121,7 @@ function goalTable(runs) {
 function peerTable(runs, variantList) {
   const cols = [{ title: 'Node / figure', align: 'left' }, ...variantList.map((v) => ({ title: v.label, align: 'right' }))];
   const rows = [];
-  for (const { major, version, A } of runs) {
+  for (const { version, A } of runs) {
     const cell = (fn) => variantList.map((v) => (A.load && A.load[v.id] ? fn(A.load[v.id], v) : 'n/a'));
     const label = (s) => `${version}: ${s}`;
     if (A.load) {

@@ -42,7 +42,7 @@ export function safeAsErrorAndMessage(error: unknown): [Error | string, string] 
   if (isError(error)) {
     if (readsSafely(error)) return [error, error.message];
     const message = exceptionMessageOf(error);
-    return [{ name: exceptionTypeOf(error), message } as Error, message];
+    return [{ name: exceptionTypeOf(error), message }, message];
   }
   const text = safeString(error);
   return [text, text];

@@ -94,7 +94,7 @@ export function startMetricsPipeline(options: MetricsPipelineOptions): MetricsPi
   const handOver = () => {
     if (handedOver) return;
     handedOver = true;
-    options.worker.openWorkerChannel({ type: 'metrics', port: channel.port2, signal: signal.buffer as SharedArrayBuffer }, [channel.port2]);
+    options.worker.openWorkerChannel({ type: 'metrics', port: channel.port2, signal: signal.buffer }, [channel.port2]);
   };
   setTimeout(handOver, 0).unref();
 

@@ -15,7 +15,7 @@
  *   server span is ENDED, so the 'exit' flush (sdk/exit-hooks.ts) exports it: nothing else would end
  *   it, since its response never finishes.
  * A synchronous throw from a raw http handler has already left the request's context when the monitor
- * runs: instrumentations/http-handler-throws.ts notes that context for it (takeHandlerThrow).
+ * runs: instrumentations/http-server/instrumentation.ts notes that context for it (takeHandlerThrow).
  *
  * Why a monitor and nothing else: adding an 'uncaughtException' or 'unhandledRejection' listener changes
  * what Node does (no crash, exit code 0, no stderr report); a monitor only observes. Stderr and the exit

@@ -59,7 +59,7 @@ const AUTH_SCHEME_PREFIX = /^(?:bearer|basic|digest|token|negotiate|ntlm|apikey|
 
 export function compileMaskingPolicy(options: MaskingOptions = {}): { policy: MaskingPolicy; problems: string[] } {
   const extraKeys = (options?.extraKeys ?? []).filter((key): key is string => typeof key === 'string' && key.trim() !== '');
-  const { patterns, problems } = compileUserPatterns(options?.extraPatterns ?? [], MAX_MASKED_LENGTH);
+  const { patterns, problems } = compileUserPatterns(options?.extraPatterns ?? []);
   const clientAddresses = compileAddressMasker(options?.clientIp ?? 'mask');
   return { policy: new CompiledMaskingPolicy(new SensitiveKeyClassifier(extraKeys), patterns, clientAddresses), problems };
 }

@@ -28,6 +28,7 @@ export interface RegExpDetectorSpec {
   trigger?: string | ((text: string) => boolean);
   regex: RegExp;
   /** As for String.prototype.replace: the callback gets the match, the groups, then the offset and the whole text. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- String.prototype.replace passes groups (string | undefined), offset and text: each detector declares what it reads
   replace: string | ((match: string, ...rest: any[]) => string);
   requires?: number;
 }

@@ -140,6 +140,7 @@ function mapSafely<T>(values: readonly T[], mask: (value: T) => T): T[] {
   return out;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads any field of any value (records may be hostile), callers check the type
 function readField(object: any, field: string): any {
   try {
     return object[field];

@@ -79,10 +79,10 @@ function isPlausibleCompactNumber(digits: string): boolean {
 export const internationalPhoneDetector = regExpDetector({
   name: 'international-phone',
   trigger: hasInternationalPrefix,
-  regex: /(?<![\w+.])(?:\+|00(?=[1-9]))\d{1,15}(?:[ .-]?\(\d{1,5}\)[ .-]?\d{0,12}|[ .\/-]\d{1,12}){0,7}/g,
+  regex: /(?<![\w+.])(?:\+|00(?=[1-9]))\d{1,15}(?:[ .-]?\(\d{1,5}\)[ .-]?\d{0,12}|[ ./-]\d{1,12}){0,7}/g,
   replace: (match: string, offset: number, text: string) => maskInternationalPhone(match, text.charCodeAt(offset + match.length)),
 });
-const PHONE_GROUP = /\+?\d+|[ .-]?\(\d+\)[ .-]?\d*|[ .\/-]\d+/g;
+const PHONE_GROUP = /\+?\d+|[ .-]?\(\d+\)[ .-]?\d*|[ ./-]\d+/g;
 
 /** "+" and 8 digits: anything shorter (`+1`, `+05:30`) is decided without parsing. */
 const MIN_INTERNATIONAL_PHONE_LENGTH = 9;
@@ -125,7 +125,7 @@ function maskInternationalPhone(match: string, nextCharCode: number): string {
 export const nationalTrunkPhoneDetector = regExpDetector({
   name: 'national-trunk-phone',
   trigger: hasTrunkPrefix,
-  regex: /(?<![\w.+-])(?:0[1-9]\d{1,4}|\(0[1-9]\d{1,4}\))(?:[ \/-]\d{2,8}){1,3}(?![\w-]|\.\d)|(?<![\w.+-])0[1-9](?:[ .]\d{2}){4}(?![\w.-])/g,
+  regex: /(?<![\w.+-])(?:0[1-9]\d{1,4}|\(0[1-9]\d{1,4}\))(?:[ /-]\d{2,8}){1,3}(?![\w-]|\.\d)|(?<![\w.+-])0[1-9](?:[ .]\d{2}){4}(?![\w.-])/g,
   replace: maskNationalPhone,
 });
 

@@ -41,7 +41,7 @@ type Re2js = typeof import('re2js');
  * `_maxScanLength` is no longer used (a linear engine needs no per-pattern scan limit; the caller
  * already cuts values at MAX_MASKED_LENGTH); kept until compile-policy.ts stops passing it.
  */
-export function compileUserPatterns(sources: readonly string[], _maxScanLength?: number): CompiledUserPatterns {
+export function compileUserPatterns(sources: readonly string[]): CompiledUserPatterns {
   const patterns: UserPattern[] = [];
   const problems: string[] = [];
   // Loaded only when there is a pattern: the diagnostic-line masker compiles a policy without any.

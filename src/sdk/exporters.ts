@@ -239,7 +239,7 @@ function createOtlpHttpExporter(config: AgentConfig): NamedExporter {
   const ca = readCa(config);
   const client = readClientIdentity(config);
   const http = (https ? require('https') : require('http')) as typeof import('http');
-  const agent = new http.Agent({ keepAlive: true, ...(ca && { ca }), ...(client && https && client) } as import('http').AgentOptions);
+  const agent = new http.Agent({ keepAlive: true, ...(ca && { ca }), ...(client && https && client) });
   const transport = new OtlpHttpTransport(
     parsed,
     {

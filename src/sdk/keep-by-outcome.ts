@@ -178,5 +178,5 @@ function isFailure(root: ReadableSpan): boolean {
   if (root.events.some((event) => event.name === 'exception')) return true;
   const status = root.attributes['http.response.status_code'];
   if (root.kind === SpanKind.SERVER && typeof status === 'number' && status >= 500) return true;
-  return wasTraceIdShown(root as unknown as object);
+  return wasTraceIdShown(root);
 }

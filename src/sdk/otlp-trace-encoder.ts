@@ -15,7 +15,7 @@
  * copies the request out once.
  */
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import type { Attributes, AttributeValue, HrTime, Link, SpanStatus } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanStatus } from '@opentelemetry/api';
 
 const SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK = 0x100;
 const SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK = 0x200;
@@ -277,7 +277,7 @@ function writeAttributes(w: ProtobufBuffer, attributes: Attributes, fieldNumber:
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
     w.tag(fieldNumber, 2);
     const start = w.begin(RESERVE_SMALL);
-    writeKeyValueBody(w, key, attributes[key] as AttributeValue);
+    writeKeyValueBody(w, key, attributes[key]);
     w.end(start, RESERVE_SMALL);
   }
 }

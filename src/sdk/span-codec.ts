@@ -263,7 +263,7 @@ export class SpanBatchEncoder {
       return;
     }
     const keys = Object.keys(attributes);
-    let extraWritten = extraKey === undefined || keys.includes(extraKey);
+    const extraWritten = extraKey === undefined || keys.includes(extraKey);
     this._byte(Tag.Attributes);
     this._varint(keys.length + (extraWritten ? 0 : 1));
     for (const key of keys) {
@@ -276,7 +276,7 @@ export class SpanBatchEncoder {
       }
     }
     if (!extraWritten) {
-      this._string(extraKey!);
+      this._string(extraKey);
       this._value(extraValue);
     }
   }
@@ -395,7 +395,7 @@ class SpanBatchDecoder {
     let value = 0;
     let shift = 0;
     for (;;) {
-      const byte = buf[this._pos++]!;
+      const byte = buf[this._pos++];
       value |= (byte & 0x7f) << shift;
       if (byte < 0x80) return value >>> 0;
       shift += 7;
@@ -476,7 +476,7 @@ class SpanBatchDecoder {
         return attributes;
       }
       case Tag.HexId: {
-        const length = this._buf[this._pos++]!;
+        const length = this._buf[this._pos++];
         const id = this._buf.toString('hex', this._pos, this._pos + length);
         this._pos += length;
         return id;

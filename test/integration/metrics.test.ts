@@ -100,7 +100,7 @@ describe('metrics with exemplars (integration)', function () {
       await send(port, [...repeat(100, (i) => `/users/${i}`), ...repeat(10, () => '/fail'), ...repeat(5, () => `/chain?target=http://127.0.0.1:${downstreamPort}`)]);
 
       // Each query is polled on its own: the newest scrape may predate the last requests sent.
-      const settled = (query: string, expected: number) => eventually(query, () => scalar(prometheus!, query), (value) => value === expected);
+      const settled = (query: string, expected: number) => eventually(query, () => scalar(prometheus, query), (value) => value === expected);
       expect(await settled('sum(http_server_request_duration_seconds_count{http_route="/users/:id",http_response_status_code="200"})', 100)).to.equal(100);
       expect(await settled('sum(http_server_request_duration_seconds_count{error_type="500",http_route="/fail"})', 10)).to.equal(10);
       expect(await settled('sum(http_server_request_duration_seconds_count{http_route="/chain"})', 5)).to.equal(5);
@@ -108,16 +108,16 @@ describe('metrics with exemplars (integration)', function () {
       expect(await settled(`sum(http_client_request_duration_seconds_count{server_address="127.0.0.1",server_port="${downstreamPort}",http_response_status_code="200"})`, 10)).to.equal(10);
       // And nothing else was counted (the series sum is exactly what was sent).
       expect(await settled('sum(http_server_request_duration_seconds_count)', 115)).to.equal(115);
-      const median = await scalar(prometheus!, 'histogram_quantile(0.5, sum by (le) (http_server_request_duration_seconds_bucket{http_route="/users/:id"}))');
+      const median = await scalar(prometheus, 'histogram_quantile(0.5, sum by (le) (http_server_request_duration_seconds_bucket{http_route="/users/:id"}))');
       expect(median).to.be.a('number').within(0, 10);
       // No series carries a raw path (the route is the template), and no trace_id label exists.
-      const labelNames = await prometheus!.api<string[]>('labels', { 'match[]': 'http_server_request_duration_seconds_bucket' });
+      const labelNames = await prometheus.api<string[]>('labels', { 'match[]': 'http_server_request_duration_seconds_bucket' });
       expect(labelNames).to.not.include.members(['url_path', 'trace_id', 'http_target']);
 
       const now = Date.now() / 1000;
       const series = await eventually(
         'exemplars for /users/:id and /fail',
-        () => prometheus!.api<ExemplarSeries[]>('query_exemplars', { query: 'http_server_request_duration_seconds_bucket', start: String(now - 600), end: String(now + 60) }),
+        () => prometheus.api<ExemplarSeries[]>('query_exemplars', { query: 'http_server_request_duration_seconds_bucket', start: String(now - 600), end: String(now + 60) }),
         (result) => ['/users/:id', '/fail'].every((route) => result.some((s) => s.seriesLabels.http_route === route && s.exemplars.length > 0)),
       );
       const exemplarTraceIds = new Set(series.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));

@@ -157,7 +157,7 @@ export function enterLayer(settings: PipelineSettings, layer: MarkedLayer, reque
     response[kPipeline] = pipeline;
     response.on('close', endLayerSpansOnClose);
   }
-  return trace.setSpan(parentContext, span as Span);
+  return trace.setSpan(parentContext, span);
 }
 
 /**

@@ -109,6 +109,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
   }
 
   private _emitWithServerSpans(scheme: Scheme, original: Emit): Emit {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the returned emit runs with the server as `this`
     const instrumentation = this;
     return function emitWithServerSpan(this: Server, event: string | symbol) {
       if (event !== 'request') return Reflect.apply(original, this, arguments) as boolean;

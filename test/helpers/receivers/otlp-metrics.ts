@@ -57,7 +57,7 @@ function requestType(): protobuf.Type {
   return root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
 }
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('hex');
 const num = (value: string | number | undefined) => Number(value ?? 0);
@@ -69,7 +69,7 @@ function exemplars(list: Wire[] | undefined): ReceivedExemplar[] {
 /** Decodes one ExportMetricsServiceRequest into flat points. */
 export function decodeOtlpMetrics(body: Uint8Array, protocol: 'otlp-grpc' | 'otlp-http', headers: ReceivedMetricsRequest['headers'] = {}): ReceivedMetricsRequest[] {
   const type = requestType();
-  const obj = type.toObject(type.decode(body), { longs: String, enums: Number, defaults: false, arrays: true }) as Wire;
+  const obj = type.toObject(type.decode(body), { longs: String, enums: Number, defaults: false, arrays: true });
   return (obj.resourceMetrics ?? []).map((rm: Wire) => {
     const points: ReceivedMetricPoint[] = [];
     const scopes: string[] = [];

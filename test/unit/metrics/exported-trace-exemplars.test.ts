@@ -24,7 +24,7 @@ function setup(env: Record<string, string> = {}) {
   const tracer = provider.getTracer('test');
   const histogram = new DurationHistogram('d', '', 'scope');
   const exemplars = new ExportedTraceExemplars(true, keeping);
-  const exemplarIds = () => histogram.snapshot().points.flatMap((point) => point.exemplars.filter((slot) => slot !== null).map((slot) => slot!.traceId));
+  const exemplarIds = () => histogram.snapshot().points.flatMap((point) => point.exemplars.filter((slot) => slot !== null).map((slot) => slot.traceId));
   return { tracer, histogram, exemplars, exemplarIds, keeping };
 }
 
@@ -36,7 +36,7 @@ describe('metrics: ExportedTraceExemplars', () => {
     exemplars.offer(...at(histogram.record('x', {}, 0.01)), sampled, 0.01, false);
     exemplars.offer(...at(histogram.record('x', {}, 0.02)), { ...sampled, traceId: 'c'.repeat(32), traceFlags: TraceFlags.NONE }, 0.02, true);
     const slots = histogram.snapshot().points[0].exemplars.filter((slot) => slot !== null);
-    expect(slots.map((slot) => slot!.traceId)).to.deep.equal(['a'.repeat(32)]);
+    expect(slots.map((slot) => slot.traceId)).to.deep.equal(['a'.repeat(32)]);
   });
 
   it('no span exporter: no exemplar, even of a sampled request', () => {

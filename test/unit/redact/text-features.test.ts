@@ -29,7 +29,7 @@ interface Corpus {
   HARMLESS: string[];
   POSITIONS: Record<string, (text: string) => string>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const corpus = require(path.join(REPO_ROOT, 'test/fixtures/pii/corpus.js')) as Corpus;
 
 function allDetectors(): Detector[] {

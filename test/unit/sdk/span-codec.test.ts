@@ -165,22 +165,22 @@ function expectExactly(actual: unknown, wanted: unknown, where = 'record'): void
 describe('span hand-off codec', () => {
   it('round-trips SDK spans exactly as the structured-clone hand-off did', () => {
     const spans = sdkSpans();
-    roundTrip(spans).forEach((decoded, i) => expectExactly(decoded, expected(spans[i]!), `span ${i}`));
+    roundTrip(spans).forEach((decoded, i) => expectExactly(decoded, expected(spans[i]), `span ${i}`));
   });
 
   it('round-trips every edge value, id shape, event, link and status form exactly', () => {
-    roundTrip(shapedSpans).forEach((decoded, i) => expectExactly(decoded, expected(shapedSpans[i]!), `span ${i} (${shapedSpans[i]!.name})`));
+    roundTrip(shapedSpans).forEach((decoded, i) => expectExactly(decoded, expected(shapedSpans[i]), `span ${i} (${shapedSpans[i].name})`));
   });
 
   it('adds the kept-by attribute and the sampled flag as the kept copy did, in place when the key exists', () => {
     const spans = [...sdkSpans(), toReadableSpan(record({ name: 'has key', attributes: { a: 1, 'otel_agent.kept_by': 'old', z: 2 } }), resource)];
-    roundTrip(spans, 'error').forEach((decoded, i) => expectExactly(decoded, expected(spans[i]!, 'error'), `span ${i}`));
+    roundTrip(spans, 'error').forEach((decoded, i) => expectExactly(decoded, expected(spans[i], 'error'), `span ${i}`));
   });
 
   it('delivers a function or symbol attribute (which structured clone refused) as undefined, keeping the rest', () => {
     const span = toReadableSpan(record({ name: 'fn', attributes: { fn: (() => 1) as never, sym: Symbol('s') as never, ok: 'yes' } }), resource);
     const [decoded] = roundTrip([span]);
-    expectExactly(decoded!.attributes, { fn: undefined, sym: undefined, ok: 'yes' });
+    expectExactly(decoded.attributes, { fn: undefined, sym: undefined, ok: 'yes' });
   });
 
   it('keeps batches apart: a string table and scopes of their own, many strings (multi-byte indices), a growing buffer', () => {
@@ -194,26 +194,26 @@ describe('span hand-off codec', () => {
     const second = encoder.take()!;
     expect(encoder.take()).to.equal(undefined);
     expect(first.buffer).to.not.equal(second.buffer);
-    decodeSpanBatch(first).forEach((decoded, i) => expectExactly(decoded, expected(spans[i]!), `first ${i}`));
-    decodeSpanBatch(second).forEach((decoded, i) => expectExactly(decoded, expected(spans[300 + i]!), `second ${i}`));
+    decodeSpanBatch(first).forEach((decoded, i) => expectExactly(decoded, expected(spans[i]), `first ${i}`));
+    decodeSpanBatch(second).forEach((decoded, i) => expectExactly(decoded, expected(spans[300 + i]), `second ${i}`));
   });
 
   it('shares one scope object among the records of a batch that had one scope (the OTLP encoders group by identity)', () => {
     const decoded = roundTrip(sdkSpans());
-    expect(decoded[1]!.scope).to.equal(decoded[2]!.scope);
-    expect(decoded[4]!.scope).to.not.equal(decoded[1]!.scope);
+    expect(decoded[1].scope).to.equal(decoded[2].scope);
+    expect(decoded[4].scope).to.not.equal(decoded[1].scope);
   });
 
   it('rolls a span that throws while being written back out of the batch, and goes on', () => {
-    const hostile = toReadableSpan(record({ name: 'hostile', attributes: { before: 'new string', get boom(): string { throw new Error('getter'); } } as never }), resource);
+    const hostile = toReadableSpan(record({ name: 'hostile', attributes: { before: 'new string', get boom(): string { throw new Error('getter'); } } }), resource);
     const encoder = new SpanBatchEncoder();
-    encoder.add(shapedSpans[3]!);
+    encoder.add(shapedSpans[3]);
     expect(() => encoder.add(hostile)).to.throw('getter');
     expect(encoder.spanCount).to.equal(1);
     const after = toReadableSpan(record({ name: 'after', attributes: { before: 'new string', again: 'new string' } }), resource);
     encoder.add(after);
     const decoded = decodeSpanBatch(encoder.take()!);
-    expectExactly(decoded, [expected(shapedSpans[3]!), expected(after)]);
+    expectExactly(decoded, [expected(shapedSpans[3]), expected(after)]);
   });
 
   it('moves the batch to another thread without copying it (transfer detaches the buffer)', async () => {
@@ -227,6 +227,6 @@ describe('span hand-off codec', () => {
     expect(batch.buffer.byteLength, 'detached on the sending side').to.equal(0);
     const arrived = await received;
     port1.close();
-    decodeSpanBatch(arrived).forEach((decoded, i) => expectExactly(decoded, expected(spans[i]!), `span ${i}`));
+    decodeSpanBatch(arrived).forEach((decoded, i) => expectExactly(decoded, expected(spans[i]), `span ${i}`));
   });
 });
