@@ -3,7 +3,6 @@
  * Side effects only; logic lives in src/. Never throws into the app.
  */
 import { isMainThread } from 'worker_threads';
-import { errorMessage } from './src/error-message';
 
 const STARTED = Symbol.for('@x/otel-agent.started');
 const globalState = globalThis as { [STARTED]?: boolean };
@@ -35,6 +34,8 @@ function registerAgent(): void {
 try {
   registerAgent();
 } catch (err) {
+  // Required here, not imported at the top: TRACING_ENABLED=false must load one module only.
+  const { errorMessage } = require('./src/error-message') as typeof import('./src/error-message');
   const line = `otel-agent: failed to start (${errorMessage(err)}); your application is not instrumented and runs normally`;
   let masked: string;
   try {

@@ -134,7 +134,8 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
         env: { TRACING_INSTRUMENTATIONS: 'http,dns', TRACING_ENDPOINT: receiver.url, TRACING_SERVICE_NAME: 'dns-app' },
       });
       expect(result.code, result.stderr).to.equal(0);
-      expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-dns', 'instrumentation-http']);
+      // http: the agent's own SERVER instrumentation, upstream's for outgoing requests.
+      expect(JSON.parse(result.stdout.trim())).to.deep.equal(['agent:http-server', 'instrumentation-dns', 'instrumentation-http']);
       const spans = await receiver.waitForSpans((all) => all.some((s) => s.scope.name === '@opentelemetry/instrumentation-dns'));
       expect(spans.find((s) => s.scope.name === '@opentelemetry/instrumentation-dns')!.name).to.match(/lookup/);
     } finally {
@@ -149,7 +150,7 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
       const result = await runApp(fixture('dns-app.js'), { env: { TRACING_INSTRUMENTATIONS: '+dns', TRACING_ENDPOINT: receiver.url, TRACING_SERVICE_NAME: 'dns-app' } });
       expect(result.code, result.stderr).to.equal(0);
       // pg, ioredis, pino, mongodb, ... are enabled by default, but the app never loads them
-      expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-dns', 'instrumentation-express', 'instrumentation-http', 'instrumentation-undici']);
+      expect(JSON.parse(result.stdout.trim())).to.deep.equal(['agent:express', 'agent:http-server', 'instrumentation-dns', 'instrumentation-http', 'instrumentation-undici']);
       // the dns.lookup the app called on the exports of its very first require('dns') made a span
       const spans = await receiver.waitForSpans((all) => all.some((s) => s.scope.name === '@opentelemetry/instrumentation-dns'));
       expect(spans.find((s) => s.scope.name === '@opentelemetry/instrumentation-dns')!.name).to.match(/lookup/);
@@ -161,7 +162,7 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
   it('-name removes a default instrumentation without restating the rest; a bad name is one stderr line', async () => {
     const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', TRACING_INSTRUMENTATIONS: '-dns,-nosuchlib' } });
     expect(result.code, result.stderr).to.equal(0);
-    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-express', 'instrumentation-http', 'instrumentation-undici']);
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['agent:express', 'agent:http-server', 'instrumentation-http', 'instrumentation-undici']);
     const lines = result.stderr.trim().split('\n');
     expect(lines, result.stderr).to.have.length(1);
     expect(lines[0]).to.match(/^otel-agent: TRACING_INSTRUMENTATIONS="-dns,-nosuchlib" names an unknown instrumentation "nosuchlib"/);
@@ -171,13 +172,13 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
     const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,dns' } });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stderr).to.equal('');
-    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-dns', 'instrumentation-http']);
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['agent:http-server', 'instrumentation-dns', 'instrumentation-http']);
   });
 
   it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=dns (upstream\'s variable) keeps dns unloaded', async () => {
     const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'dns' } });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stderr).to.equal('');
-    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['instrumentation-express', 'instrumentation-http', 'instrumentation-undici']);
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['agent:express', 'agent:http-server', 'instrumentation-http', 'instrumentation-undici']);
   });
 });
