@@ -243,7 +243,13 @@ function benchMasking() {
       const stats = timeIt(() => consume(call()), { warmup: n(2000), samples: n(10000) });
       record(id, labels[id], stats, problem);
     } catch (err) {
-      record(id, labels[id], `n/a (threw: ${String(err && err.message).split('\n')[0].slice(0, 80)})`);
+      record(
+        id,
+        labels[id],
+        `n/a (threw: ${String(err && err.message)
+          .split('\n')[0]
+          .slice(0, 80)})`,
+      );
     }
   };
   const masksEmail = (text) => (typeof text === 'string' && text.includes('jane.doe@example.com') ? 'email not masked' : undefined);
@@ -259,12 +265,19 @@ function benchMasking() {
     const count = n(14000);
     const fresh = Array.from({ length: count }, (_, i) => {
       const target = `/users/${100000 + i}?page=${i % 50}&sort=name`;
-      return { ...HTTP_RECORD, attributes: { ...HTTP_ATTRIBUTES, 'http.url': `http://api.example.com:8080${target}`, 'http.target': target, 'net.peer.port': 1024 + i } };
+      return {
+        ...HTTP_RECORD,
+        attributes: { ...HTTP_ATTRIBUTES, 'http.url': `http://api.example.com:8080${target}`, 'http.target': target, 'net.peer.port': 1024 + i },
+      };
     });
     const { order } = callEither(mod.maskSpanRecord, policy, fresh[0]);
     let next = 0; // one counter across warm-up and samples: no record is masked twice
     const call = order === 'ab' ? () => mod.maskSpanRecord(policy, fresh[next++ % count]) : () => mod.maskSpanRecord(fresh[next++ % count], policy);
-    record('maskHttpFresh', labels.maskHttpFresh, timeIt(() => consume(call()), { warmup: n(2000), samples: n(10000) }));
+    record(
+      'maskHttpFresh',
+      labels.maskHttpFresh,
+      timeIt(() => consume(call()), { warmup: n(2000), samples: n(10000) }),
+    );
   }
   results.push({ id: 'maskCompile', label: 'compileMaskingPolicy (once)', once: compileUs });
 }
@@ -323,7 +336,11 @@ function benchErrorBody() {
         continue;
       }
       if (!hasId(out)) continue;
-      return record(id, `${label} (${name}, ${body.length} B ${shape})`, timeIt(() => consume(call()), { warmup: n(5000), samples: n(4000), batch: 5 }));
+      return record(
+        id,
+        `${label} (${name}, ${body.length} B ${shape})`,
+        timeIt(() => consume(call()), { warmup: n(5000), samples: n(4000), batch: 5 }),
+      );
     }
   }
   record(id, label, `n/a (could not call ${candidates.map(([k]) => k).join(', ')} with a known signature)`);

@@ -19,7 +19,14 @@ async function main() {
   process.on('message', (msg) => {
     if (!msg || msg.type !== 'stats') return;
     const o = takeOtlpCounters(otlp);
-    process.send({ type: 'stats', id: msg.id, spans: o.spans, exports: o.exports, names: o.names, by: { otlp: o, datadog: takeCounters(datadog), apm: takeCounters(apm) } });
+    process.send({
+      type: 'stats',
+      id: msg.id,
+      spans: o.spans,
+      exports: o.exports,
+      names: o.names,
+      by: { otlp: o, datadog: takeCounters(datadog), apm: takeCounters(apm) },
+    });
   });
   process.on('disconnect', () => {
     datadog.server.closeAllConnections();

@@ -42,11 +42,27 @@ const opt = (name) => {
   const hit = argv.find((a) => a.startsWith(`--${name}=`));
   return hit === undefined ? undefined : hit.slice(name.length + 3);
 };
-const known = ['quick', 'write', 'no-write', 'only', 'node', 'variants', 'rounds', 'duration', 'startup-runs', 'connections', 'agent-register', 'no-snapshot', 'help'];
+const known = [
+  'quick',
+  'write',
+  'no-write',
+  'only',
+  'node',
+  'variants',
+  'rounds',
+  'duration',
+  'startup-runs',
+  'connections',
+  'agent-register',
+  'no-snapshot',
+  'help',
+];
 for (const a of argv) {
   const name = a.replace(/^--/, '').split('=')[0];
   if (!a.startsWith('--') || !known.includes(name)) {
-    console.error(`bench: unknown argument ${a}\nusage: node bench/run.js [--quick] [--only=startup|catalogue|load|micro|profile] [--node=20,24] [--variants=...] [--write|--no-write]`);
+    console.error(
+      `bench: unknown argument ${a}\nusage: node bench/run.js [--quick] [--only=startup|catalogue|load|micro|profile] [--node=20,24] [--variants=...] [--write|--no-write]`,
+    );
     process.exit(2);
   }
 }
@@ -163,7 +179,9 @@ async function startReceiver() {
 // ------------------------------------------------------------------ startup
 /** The first line of a spawn failure, and the last stderr line (Node's error), for the report. */
 function didNotStart(err) {
-  const lines = String((err && err.message) || err).split('\n').filter(Boolean);
+  const lines = String((err && err.message) || err)
+    .split('\n')
+    .filter(Boolean);
   const cause = lines.slice(1).find((l) => /Error\b/.test(l)) || lines[lines.length - 1];
   return `did not start: ${lines[0].slice(0, 120)}${lines.length > 1 ? ` / ${cause.trim().slice(0, 160)}` : ''}`;
 }
@@ -231,7 +249,10 @@ async function benchCatalogueStartup(receiverUrl, nv) {
 
 async function benchLoad(list, upstreamUrl, nv) {
   const out = Object.fromEntries(
-    list.map((v) => [v.id, { routes: Object.fromEntries(ROUTES.map((r) => [r.id, []])), openLoop: Object.fromEntries(OPEN_LOOP_ROUTES.map((r) => [r.id, []])), meta: [] }]),
+    list.map((v) => [
+      v.id,
+      { routes: Object.fromEntries(ROUTES.map((r) => [r.id, []])), openLoop: Object.fromEntries(OPEN_LOOP_ROUTES.map((r) => [r.id, []])), meta: [] },
+    ]),
   );
   log(
     `\n== load, Node ${nv.version}: ${CFG.rounds} round(s) x ${list.length} variants, autocannon ${CFG.connections} connections, ` +
@@ -245,7 +266,13 @@ async function benchLoad(list, upstreamUrl, nv) {
     for (const v of roundOrder(list, round)) {
       let app;
       try {
-        app = await spawnListening({ script: APP, nodeArgs: v.nodeArgs, env: { ...v.env, BENCH_UPSTREAM_URL: upstreamUrl }, timeoutMs: 30_000, execPath: nv.bin });
+        app = await spawnListening({
+          script: APP,
+          nodeArgs: v.nodeArgs,
+          env: { ...v.env, BENCH_UPSTREAM_URL: upstreamUrl },
+          timeoutMs: 30_000,
+          execPath: nv.bin,
+        });
       } catch (err) {
         // A variant that cannot start (a peer on a Node it does not support, say) is reported, not fatal to the run.
         out[v.id].meta.push({ round, spans: 0, bytes: 0, decodedBytes: 0, requests: 0, otherPaths: {}, stray: [], failure: didNotStart(err), stderr: '' });
@@ -295,7 +322,9 @@ async function benchLoad(list, upstreamUrl, nv) {
         // What this variant's receiver got (all receivers are zeroed by each stats call): bytes as
         // received, bytes decompressed, spans; and what the other receivers got (should be nothing).
         const own = (v.receiver && recv.by[v.receiver]) || { bytes: 0, decodedBytes: 0, spans: 0, exports: 0, decodeErrors: 0, otherPaths: {} };
-        const stray = Object.entries(recv.by || {}).filter(([kind, c]) => kind !== v.receiver && c.bytes > 0).map(([kind]) => kind);
+        const stray = Object.entries(recv.by || {})
+          .filter(([kind, c]) => kind !== v.receiver && c.bytes > 0)
+          .map(([kind]) => kind);
         out[v.id].meta.push({
           round,
           rssIdle,
@@ -370,7 +399,7 @@ async function benchProfile(list, upstreamUrl, nv) {
   return {
     dir: path.relative(ROOT, dir),
     requests: { bare: bare.requests, agent: agent.requests },
-    components: componentRows(bare, agent, 14).map(({ worker: _worker, ...r }) => r),  
+    components: componentRows(bare, agent, 14).map(({ worker: _worker, ...r }) => r),
     functions: topFunctions(agent, 15),
   };
 }
@@ -460,9 +489,7 @@ function analyse(list, { startup, load, micro, catalogue, profile }) {
       if (noExport.length) A.exportFailures[v.id] = `${v.label} exported nothing to its receiver in round(s) ${noExport.join(', ')}`;
     }
     if (load.agent && load.upstream) {
-      A.agentVsUpstream = median(
-        load.agent.routes.users.map((r) => r.rps / (load.upstream.routes.users.find((u) => u.round === r.round) || {}).rps),
-      );
+      A.agentVsUpstream = median(load.agent.routes.users.map((r) => r.rps / (load.upstream.routes.users.find((u) => u.round === r.round) || {}).rps));
     }
   }
   if (startup) {
@@ -544,7 +571,8 @@ function tables(A) {
       }
     }
     T.push({
-      title: 'Throughput and latency (medians over rounds; "x bare" = median of per-round ratios to bare, range = min-max over rounds; p50/p99 = autocannon, 1 ms resolution; exact = from per-response hrtime; CPU µs/req = the app process\'s CPU time (all threads; main thread) per request, from /proc)',
+      title:
+        'Throughput and latency (medians over rounds; "x bare" = median of per-round ratios to bare, range = min-max over rounds; p50/p99 = autocannon, 1 ms resolution; exact = from per-response hrtime; CPU µs/req = the app process\'s CPU time (all threads; main thread) per request, from /proc)',
       cols,
       rows,
     });
@@ -684,22 +712,48 @@ function targets(A) {
   const S = (id) => (A.startup && A.startup[id]) || {};
   if (A.load) {
     add('agent 100%: /users/:id throughput vs bare', L('agent', 'users').ratio, `${f2(L('agent', 'users').ratio)}x`, '>= 0.80x', (v) => v >= 0.8, ['agent']);
-    add('agent 100% vs upstream register: /users/:id throughput', A.agentVsUpstream, `${f2(A.agentVsUpstream)}x`, '>= 1.5x', (v) => v >= 1.5, ['agent', 'upstream']);
-    add('TRACING_ENABLED=false: /users/:id throughput vs bare', L('disabled', 'users').ratio, `${f2(L('disabled', 'users').ratio)}x`, '>= 0.97x', (v) => v >= 0.97, ['disabled']);
+    add('agent 100% vs upstream register: /users/:id throughput', A.agentVsUpstream, `${f2(A.agentVsUpstream)}x`, '>= 1.5x', (v) => v >= 1.5, [
+      'agent',
+      'upstream',
+    ]);
+    add(
+      'TRACING_ENABLED=false: /users/:id throughput vs bare',
+      L('disabled', 'users').ratio,
+      `${f2(L('disabled', 'users').ratio)}x`,
+      '>= 0.97x',
+      (v) => v >= 0.97,
+      ['disabled'],
+    );
   }
   if (A.startup) {
-    add('TRACING_ENABLED=false: startup added over bare', S('disabled').addedMs, `${signed(S('disabled').addedMs, f0)} ms`, '<= 10 ms', (v) => v <= 10, ['disabled']);
+    add('TRACING_ENABLED=false: startup added over bare', S('disabled').addedMs, `${signed(S('disabled').addedMs, f0)} ms`, '<= 10 ms', (v) => v <= 10, [
+      'disabled',
+    ]);
     add('agent 100%: startup added over bare', S('agent').addedMs, `${signed(S('agent').addedMs, f0)} ms`, '<= 150 ms', (v) => v <= 150, ['agent']);
     add('agent 100%: RSS at listening added over bare', S('agent').addedRss, `${signed(S('agent').addedRss, f1)} MiB`, '<= 15 MiB', (v) => v <= 15, ['agent']);
   }
   if (A.catalogue) {
-    add('whole catalogue (lazy) vs http,express,undici: startup of an app that loads none of it', A.catalogue.addedMs, `${signed(A.catalogue.addedMs, f0)} ms`, '<= 15 ms', (v) => v <= 15, ['three', 'catalogue']);
+    add(
+      'whole catalogue (lazy) vs http,express,undici: startup of an app that loads none of it',
+      A.catalogue.addedMs,
+      `${signed(A.catalogue.addedMs, f0)} ms`,
+      '<= 15 ms',
+      (v) => v <= 15,
+      ['three', 'catalogue'],
+    );
   }
   if (A.load && A.load.agent) {
     // The export worker starts on the first timer turn after the app's main module, so RSS at
     // "listening" can miss it; 500 ms later it is always there. Judged here too, to be fair.
     const addedIdle = A.load.agent.meta.rssIdle - A.load.bare.meta.rssIdle;
-    add('agent 100%: RSS 500 ms after listening (export worker running) added over bare', addedIdle, `${signed(addedIdle, f1)} MiB`, '<= 15 MiB', (v) => v <= 15, ['agent']);
+    add(
+      'agent 100%: RSS 500 ms after listening (export worker running) added over bare',
+      addedIdle,
+      `${signed(addedIdle, f1)} MiB`,
+      '<= 15 MiB',
+      (v) => v <= 15,
+      ['agent'],
+    );
   }
   if (A.micro) {
     const m = (id) => A.micro.find((x) => x.id === id) || {};
@@ -708,7 +762,14 @@ function targets(A) {
   }
   if (A.load && A.load.agent) {
     const open = A.load.agent.openLoop.error.addedP50;
-    add(`error-path added latency, agent 100% (open loop, ${CFG.openLoopRate} req/s: exact p50 vs bare)`, open, `${signed(open, f2)} ms`, '< 1 ms', (v) => v < 1, ['agent']);
+    add(
+      `error-path added latency, agent 100% (open loop, ${CFG.openLoopRate} req/s: exact p50 vs bare)`,
+      open,
+      `${signed(open, f2)} ms`,
+      '< 1 ms',
+      (v) => v < 1,
+      ['agent'],
+    );
     const e = A.load.agent.error.addedP50;
     add('error-path p50 under saturating load, agent 100% (closed loop: mostly lost throughput)', e, `${signed(e, f2)} ms`, '< 1 ms', (v) => v < 1, ['agent']);
   }
@@ -730,11 +791,17 @@ function machine() {
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     date: new Date().toISOString(),
-    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }
 function loadavgNow() {
-  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }
 
 function commandLine() {
@@ -765,7 +832,7 @@ function profileSection(runs) {
         P.components.map((r) => [r.component, f1(r.baseline), f1(r.target), signed(r.delta, f1)]),
       ),
       '',
-      'Top self-time functions of the agent\'s main thread under load:',
+      "Top self-time functions of the agent's main thread under load:",
       '',
       markdownTable(
         [
@@ -791,7 +858,10 @@ function renderMarkdown(runs, list, M, elapsedSec) {
     `- Machine: ${M.cores} cores (${M.cpu}), ${M.platform}; load average (1/5/15 min) ${M.loadavg} at start, ${M.loadavgEnd} at end`,
     `- Node (the app's): ${shown.map((r) => `${r.version} (\`${path.relative(ROOT, r.bin) || r.bin}\`)`).join(', ')}; the bench itself (load generator, receivers) runs on ${M.node}`,
     `- Agent: \`${path.relative(ROOT, agentRegister) || agentRegister}\`${buildRoot !== ROOT ? ' (a copy of build/ taken when the run started)' : ''}; the run took ${elapsedSec.toFixed(0)} s`,
-    `- Peers: ${list.filter((v) => ['ddtrace', 'elastic', 'upstream'].includes(v.id)).map((v) => v.label).join(', ')} (dd-trace 5.x on both Node versions: 6.x needs Node >= 22)`,
+    `- Peers: ${list
+      .filter((v) => ['ddtrace', 'elastic', 'upstream'].includes(v.id))
+      .map((v) => v.label)
+      .join(', ')} (dd-trace 5.x on both Node versions: 6.x needs Node >= 22)`,
     '',
     'The machine is shared and noisy: compare the **ratios** and the CPU per request (each measured against bare node',
     'in the same round of one interleaved run), not absolute times across runs.',
@@ -845,18 +915,18 @@ function renderMarkdown(runs, list, M, elapsedSec) {
     '  remote config, runtime metrics, profiling, stats computation, data streams, crash tracking, AppSec, IAST, dynamic',
     '  instrumentation and LLM observability off (bench/lib/variants.js). Elastic: `node -r elastic-apm-node/start`,',
     '  ELASTIC_APM_TRANSACTION_SAMPLE_RATE=1, ELASTIC_APM_SERVER_URL=<receiver>, central config, metrics, breakdown metrics,',
-    '  cloud metadata, logging and body capture off. Each peer\'s other defaults are kept (what its users get).',
+    "  cloud metadata, logging and body capture off. Each peer's other defaults are kept (what its users get).",
     '  A variant at 100% whose receiver got no bytes in a round makes the bench exit 1 and its goal rows INVALID;',
     '  a request a peer makes to any other path of its receiver is listed in the notes.',
     `- Load: per variant and round a fresh app, ${CFG.idleMs} ms idle and then until it is idle (200 ms under 10 ms of CPU, at most 3 s, so an agent's`,
     `  start-up work stays out of the measured windows), ${CFG.warmupSec} s warm-up over all routes (and again until idle), then autocannon`,
     `  with ${CFG.connections} connections: ${CFG.usersSec} s on /users/:id, ${CFG.otherSec} s on /error, ${CFG.otherSec} s on /fetch; ${CFG.rounds} rounds.`,
     '  req/s is autocannon\'s `requests.average`; p50/p99 are autocannon\'s (1 ms resolution); "exact" percentiles',
-    '  come from each response\'s hrtime duration (autocannon\'s `response` event) and give the sub-ms error-path figure.',
-    '  CPU per request: utime+stime of the app process (all threads) over the route\'s window, from /proc, divided by responses.',
+    "  come from each response's hrtime duration (autocannon's `response` event) and give the sub-ms error-path figure.",
+    "  CPU per request: utime+stime of the app process (all threads) over the route's window, from /proc, divided by responses.",
     `- Startup: spawn -> the app's \`LISTENING <port> <rss>\` line, ${CFG.startupRuns} interleaved runs per variant, median.`,
     '- Catalogue startup: the same measure on `bench/apps/hello-app.js` (node:http only, loads no module of the catalogue),',
-    '  agent default (whole catalogue, each instrumentation loaded at its module\'s first load) vs TRACING_INSTRUMENTATIONS=http,express,undici.',
+    "  agent default (whole catalogue, each instrumentation loaded at its module's first load) vs TRACING_INSTRUMENTATIONS=http,express,undici.",
     '- Micro-benchmarks: `bench/micro.js` in a child process on the Node version under test, `process.hrtime.bigint()`, warm-up first.',
     `- Profile: bench/lib/cpuprofile.js, bare and agent 100% under \`node --cpu-prof\`, ${CFG.profileWarmSec} s warm-up + ${CFG.profileSec} s on /users/:id;`,
     '  self time per request grouped by package (our agent: by module of build/src). `node bench/profile.js --node=24` for more.',
@@ -899,8 +969,16 @@ function notesOf(A) {
       const [lo, hi] = m.bytesPerReqRange;
       if (v.mustExport && lo > 0 && hi / lo > 2) notes.push(`${v.label}: exported bytes per request moved ${f0(lo)}-${f0(hi)} over rounds (more than 2x).`);
       if (m.decodeErrors) notes.push(`${v.label}: ${m.decodeErrors} export bodies its receiver could not decode (bytes still counted).`);
-      if (Object.keys(m.otherPaths).length) notes.push(`${v.label} also called its receiver at: ${Object.entries(m.otherPaths).map(([k, n]) => `${k} (${n}x)`).join(', ')}.`);
-      if (m.settleMs >= 3000 || m.settleAfterWarmMs >= 3000) notes.push(`${v.label}: the app was still busy after 3 s of waiting to be idle (before or after the warm-up): part of its start-up may be in the measured windows.`);
+      if (Object.keys(m.otherPaths).length)
+        notes.push(
+          `${v.label} also called its receiver at: ${Object.entries(m.otherPaths)
+            .map(([k, n]) => `${k} (${n}x)`)
+            .join(', ')}.`,
+        );
+      if (m.settleMs >= 3000 || m.settleAfterWarmMs >= 3000)
+        notes.push(
+          `${v.label}: the app was still busy after 3 s of waiting to be idle (before or after the warm-up): part of its start-up may be in the measured windows.`,
+        );
       if (m.stray.length) notes.push(`${v.label}: receiver(s) ${m.stray.join(', ')} also got data while it ran.`);
       if (m.stderr.length) notes.push(`${v.label} stderr: ${m.stderr.map((s) => '`' + s.slice(0, 160) + '`').join(' ')}`);
     }
@@ -939,7 +1017,7 @@ async function main() {
   const started = Date.now();
   const M = machine();
   const metrics = metricsEnvOf(path.dirname(agentRegister)); // the build under test (register.js sits in build/)
-  if (!metrics) M.metricsSkipped = 'agent + metrics: not run (this build\'s `otel-agent config` does not accept TRACING_METRICS=otlp).';
+  if (!metrics) M.metricsSkipped = "agent + metrics: not run (this build's `otel-agent config` does not accept TRACING_METRICS=otlp).";
   const all = (urls) => variants({ receivers: urls, agentRegister, metrics });
   const list = selectVariants(all({ otlp: 'http://127.0.0.1:4317', datadog: '', apm: '' }), opt('variants')).map((v) => v.id);
   const versions = nodeVersions(NODE_SPECS);
@@ -951,8 +1029,12 @@ async function main() {
       (only.includes('catalogue') ? CFG.startupRuns * 2 * 0.5 : 0) +
       (only.includes('micro') ? (quick ? 3 : 12) : 0) +
       (only.includes('profile') ? 2 * (CFG.profileWarmSec + CFG.profileSec + 3) : 0));
-  log(`bench: ${M.cores} cores, bench on node ${M.node}; app on ${versions.map((v) => v.version).join(', ')}; parts: ${only.join(', ')}${quick ? ' (quick)' : ''}; about ${Math.ceil(estimate / 10) * 10} s`);
-  log(`agent: ${path.relative(ROOT, agentRegister)}${snapshot ? ' (copy of build/ taken at start)' : ''}; variants: ${list.join(', ')}${metrics ? '' : ' (agent + metrics left out: TRACING_METRICS not in this build)'}`);
+  log(
+    `bench: ${M.cores} cores, bench on node ${M.node}; app on ${versions.map((v) => v.version).join(', ')}; parts: ${only.join(', ')}${quick ? ' (quick)' : ''}; about ${Math.ceil(estimate / 10) * 10} s`,
+  );
+  log(
+    `agent: ${path.relative(ROOT, agentRegister)}${snapshot ? ' (copy of build/ taken at start)' : ''}; variants: ${list.join(', ')}${metrics ? '' : ' (agent + metrics left out: TRACING_METRICS not in this build)'}`,
+  );
 
   const runs = [];
   let upstream;
@@ -980,10 +1062,17 @@ async function main() {
     for (const t of r.T) log(`${t.title}\n${textTable(t.cols, t.rows)}\n`);
     if (r.targetRows.length) log(`Targets of earlier issues\n${textTable(TARGET_COLS, r.targetRows)}\n`);
     if (r.A.profile && r.A.profile.components) {
-      log(`Profile: agent 100% minus bare, µs/request by component\n${textTable(
-        [{ title: 'component', align: 'left' }, { title: 'bare', align: 'right' }, { title: 'agent', align: 'right' }, { title: 'added', align: 'right' }],
-        r.A.profile.components.map((c) => [c.component, f1(c.baseline), f1(c.target), signed(c.delta, f1)]),
-      )}\n`);
+      log(
+        `Profile: agent 100% minus bare, µs/request by component\n${textTable(
+          [
+            { title: 'component', align: 'left' },
+            { title: 'bare', align: 'right' },
+            { title: 'agent', align: 'right' },
+            { title: 'added', align: 'right' },
+          ],
+          r.A.profile.components.map((c) => [c.component, f1(c.baseline), f1(c.target), signed(c.delta, f1)]),
+        )}\n`,
+      );
     }
     for (const n of notesOf(r.A)) log(`note: ${n}`);
   }
@@ -998,7 +1087,10 @@ async function main() {
 
   const tmp = path.join(ROOT, '.tmp', 'bench');
   fs.mkdirSync(tmp, { recursive: true });
-  fs.writeFileSync(path.join(tmp, 'last-run.json'), JSON.stringify({ machine: M, config: CFG, only, quick, variants: list, runs: runs.map(({ T: _T, ...r }) => r) }, null, 1));  
+  fs.writeFileSync(
+    path.join(tmp, 'last-run.json'),
+    JSON.stringify({ machine: M, config: CFG, only, quick, variants: list, runs: runs.map(({ T: _T, ...r }) => r) }, null, 1),
+  );
   if (writeReport) {
     fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), renderMarkdown(runs, listed, M, elapsed));
     log('wrote BENCHMARKS.md');
@@ -1006,7 +1098,11 @@ async function main() {
     log(`(BENCHMARKS.md not written: ${quick ? '--quick' : only.length < SECTIONS.length ? '--only' : '--no-write'}; raw results in .tmp/bench/last-run.json)`);
   }
   const exportFailures = runs.flatMap((r) => Object.values(r.A.exportFailures).map((f) => `${r.version}: ${f}`));
-  const startFailures = runs.flatMap((r) => Object.entries(r.A.failures).filter(([, f]) => f.startsWith('did not start')).map(([id, f]) => `${r.version}: ${id} ${f}`));
+  const startFailures = runs.flatMap((r) =>
+    Object.entries(r.A.failures)
+      .filter(([, f]) => f.startsWith('did not start'))
+      .map(([id, f]) => `${r.version}: ${id} ${f}`),
+  );
   if (exportFailures.length || startFailures.length) {
     console.error(
       `\nbench: FAILED: ${[...startFailures, ...exportFailures].join('; ')}.\n` +

@@ -22,9 +22,17 @@ app.get('/products/:sku', async (req, res, next) => {
 app.post('/checkout', async (req, res, next) => {
   try {
     const { sku, quantity = 1 } = req.body ?? {};
-    const reserve = await fetch(`${INVENTORY_URL}/reservations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, quantity }) });
+    const reserve = await fetch(`${INVENTORY_URL}/reservations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku, quantity }),
+    });
     if (!reserve.ok) return res.status(409).json({ error: 'out of stock' });
-    const charge = await fetch(`${PAYMENTS_URL}/charge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, quantity }) });
+    const charge = await fetch(`${PAYMENTS_URL}/charge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku, quantity }),
+    });
     if (!charge.ok) {
       // A careless error message, as apps write them: the agent masks the card number and the email
       // before the exception event leaves the process.

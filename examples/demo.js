@@ -28,7 +28,10 @@ function startTraced(service, script, extraEnv) {
     TRACING_FILE_PATH: files[service],
     TRACING_SCHEDULE_DELAY_MS: '100',
   };
-  const child = spawn(process.execPath, ['-r', path.join(root, 'build', 'register.js'), path.join(__dirname, script)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-r', path.join(root, 'build', 'register.js'), path.join(__dirname, script)], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -99,12 +102,15 @@ async function main() {
 
   const started = Date.now();
   const { statuses, firstError } = await sendLoad(shop.port);
-  const summary = [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${n} x ${status}`).join(', ');
+  const summary = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${n} x ${status}`)
+    .join(', ');
   console.log(`sent ${REQUESTS} requests to shop in ${Date.now() - started} ms: ${summary}`);
   // The id a user would paste into a bug report: it finds the trace in the files.
   let reportedTraceId;
   if (firstError) {
-    console.log('\na failing request; the agent added the trace id to the app\'s JSON error body:');
+    console.log("\na failing request; the agent added the trace id to the app's JSON error body:");
     console.log(`  ${firstError.request} -> ${firstError.status} ${firstError.body}`);
     try {
       reportedTraceId = JSON.parse(firstError.body).trace_id;

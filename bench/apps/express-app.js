@@ -42,7 +42,7 @@ app.get('/__rss', (req, res) => {
 });
 
 // The app's own JSON error middleware.
- 
+
 app.use((err, req, res, _next) => {
   res.status(500).json({ error: 'internal_error', message: err.message });
 });

@@ -2,7 +2,13 @@
 /** The local upstream the app's /fetch route calls: a bare node:http server (no preload). */
 const http = require('node:http');
 
-const body = JSON.stringify({ service: 'inventory', items: [{ sku: 'A-1', qty: 3 }, { sku: 'B-2', qty: 0 }] });
+const body = JSON.stringify({
+  service: 'inventory',
+  items: [
+    { sku: 'A-1', qty: 3 },
+    { sku: 'B-2', qty: 0 },
+  ],
+});
 const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);

@@ -52,7 +52,10 @@ function selfTimes(file, { fromMs = 0, toMs = Infinity } = {}) {
     }
     busy += us;
     const url = callFrame.url ? callFrame.url.replace(/^file:\/\//, '') : '';
-    const short = url.replace(ROOT + '/', '').replace(/^\.tmp\/bench\/snapshot\//, '').replace(/^.*node_modules\//, '');
+    const short = url
+      .replace(ROOT + '/', '')
+      .replace(/^\.tmp\/bench\/snapshot\//, '')
+      .replace(/^.*node_modules\//, '');
     const key = short ? `${name}  ${short}:${callFrame.lineNumber + 1}` : name;
     fns.set(key, (fns.get(key) || 0) + us);
     const pkg = url ? packageOf(url) : name.startsWith('(') ? name : '(native: ' + name + ')';
@@ -75,7 +78,8 @@ function topRows(map, total, top) {
 
 function summarize(file, top, window = {}, title = '') {
   const t = selfTimes(file, window);
-  const w = window.fromMs || window.toMs ? `, window ${Math.round(window.fromMs || 0)}-${Number.isFinite(window.toMs) ? Math.round(window.toMs) : 'end'} ms` : '';
+  const w =
+    window.fromMs || window.toMs ? `, window ${Math.round(window.fromMs || 0)}-${Number.isFinite(window.toMs) ? Math.round(window.toMs) : 'end'} ms` : '';
   return [
     `${title}${path.relative(process.cwd(), file)}${w}: ${(t.busy / 1000).toFixed(0)} ms busy, ${(t.idle / 1000).toFixed(0)} ms idle`,
     textTable(cols3('function  file:line'), topRows(t.fns, t.busy, top)),
@@ -111,7 +115,17 @@ async function profileVariant(v, { routePath, duration, warmSec = 2, dir, upstre
   // The main thread's file has thread id 0: CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile
   const main = fs.readdirSync(vdir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   const worker = fs.readdirSync(vdir).find((f) => /\.\d+\.[1-9]\d*\.\d+\.cpuprofile$/.test(f));
-  return { v, file: main && path.join(vdir, main), workerFile: worker && path.join(vdir, worker), fromMs, toMs, listenMs: app.ms, requests: res.total, rps: res.rps, exactP50: res.exactP50 };
+  return {
+    v,
+    file: main && path.join(vdir, main),
+    workerFile: worker && path.join(vdir, worker),
+    fromMs,
+    toMs,
+    listenMs: app.ms,
+    requests: res.total,
+    rps: res.rps,
+    exactP50: res.exactP50,
+  };
 }
 
 /** The export worker's load window, shifted onto its own profile's clock (both start from one monotonic clock). */
@@ -144,7 +158,13 @@ function componentRows(baselineRun, targetRun, top) {
     .map(([k, bv, tv]) => ({ component: k, baseline: bv, target: tv, delta: tv - bv }));
   if (targetRun.workerFile) {
     const w = selfTimes(targetRun.workerFile, workerWindow(targetRun));
-    rows.push({ component: 'export worker thread (all of it)', baseline: 0, target: w.busy / targetRun.requests, delta: w.busy / targetRun.requests, worker: w });
+    rows.push({
+      component: 'export worker thread (all of it)',
+      baseline: 0,
+      target: w.busy / targetRun.requests,
+      delta: w.busy / targetRun.requests,
+      worker: w,
+    });
     // ... and what it spends that on (the hand-off's decoding, masking, encoding, the gRPC exporter).
     for (const [pkg, us] of [...w.pkgs].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
       rows.push({ component: `export worker: ${pkg}`, baseline: 0, target: us / targetRun.requests, delta: us / targetRun.requests });

@@ -21,7 +21,7 @@ const THROUGHPUT_GOAL = { 24: 0.6, 20: 0.75 };
 const GOALS = [
   {
     id: 'cpuVsDd',
-    name: 'added CPU per request at 100%, OTLP export (/users/:id), vs dd-trace\'s added CPU',
+    name: "added CPU per request at 100%, OTLP export (/users/:id), vs dd-trace's added CPU",
     threshold: () => '<= 0.40x',
     ok: (v) => v <= 0.4,
     measure: (A) => {
@@ -37,7 +37,11 @@ const GOALS = [
     ok: (v, major) => (THROUGHPUT_GOAL[major] ? v >= THROUGHPUT_GOAL[major] : undefined),
     measure: (A) => {
       const r = at(A, 'agent', 'users');
-      return { value: r ? r.ratio : NaN, shown: r ? `${f2(r.ratio)}x (${r.ratioMin === r.ratioMax ? 'one round' : `rounds ${f2(r.ratioMin)}-${f2(r.ratioMax)}`})` : 'n/a', ids: ['agent'] };
+      return {
+        value: r ? r.ratio : NaN,
+        shown: r ? `${f2(r.ratio)}x (${r.ratioMin === r.ratioMax ? 'one round' : `rounds ${f2(r.ratioMin)}-${f2(r.ratioMax)}`})` : 'n/a',
+        ids: ['agent'],
+      };
     },
   },
   {
@@ -106,7 +110,8 @@ function goalRows(runs) {
 function goalTable(runs) {
   const rows = goalRows(runs);
   const cols = [{ title: 'goal', align: 'left' }];
-  for (const { major } of runs) cols.push({ title: `Node ${major} goal`, align: 'left' }, { title: `Node ${major} measured`, align: 'right' }, { title: `Node ${major}`, align: 'left' });
+  for (const { major } of runs)
+    cols.push({ title: `Node ${major} goal`, align: 'left' }, { title: `Node ${major} measured`, align: 'right' }, { title: `Node ${major}`, align: 'left' });
   return {
     cols,
     rows: rows.map((r) => [r.goal, ...runs.flatMap(({ major }) => [r.cells[major].threshold, r.cells[major].shown, r.cells[major].result])]),
@@ -125,13 +130,32 @@ function peerTable(runs, variantList) {
     const cell = (fn) => variantList.map((v) => (A.load && A.load[v.id] ? fn(A.load[v.id], v) : 'n/a'));
     const label = (s) => `${version}: ${s}`;
     if (A.load) {
-      rows.push([label('CPU µs/request (added)'), ...cell((L, v) => (v.id === 'bare' ? f0(L.users.cpuUs) : `${f0(L.users.cpuUs)} (${signed(L.users.addedCpuUs, f0)})`))]);
+      rows.push([
+        label('CPU µs/request (added)'),
+        ...cell((L, v) => (v.id === 'bare' ? f0(L.users.cpuUs) : `${f0(L.users.cpuUs)} (${signed(L.users.addedCpuUs, f0)})`)),
+      ]);
       rows.push([label('req/s vs bare'), ...cell((L) => f2(L.users.ratio))]);
-      rows.push([label('exported bytes/request'), ...cell((L, v) => (v.receiver ? f0(L.meta.bytesPerReq) + (L.meta.decodedBytesPerReq > L.meta.bytesPerReq * 1.05 ? ` (${f0(L.meta.decodedBytesPerReq)} unzipped)` : '') : '-'))]);
+      rows.push([
+        label('exported bytes/request'),
+        ...cell((L, v) =>
+          v.receiver
+            ? f0(L.meta.bytesPerReq) + (L.meta.decodedBytesPerReq > L.meta.bytesPerReq * 1.05 ? ` (${f0(L.meta.decodedBytesPerReq)} unzipped)` : '')
+            : '-',
+        ),
+      ]);
       rows.push([label('spans/request'), ...cell((L, v) => (v.receiver ? f2(L.meta.spansPerReq) : '-'))]);
-      rows.push([label('RSS after load MiB (added)'), ...cell((L, v) => (v.id === 'bare' ? f1(L.meta.rssAfter) : `${f1(L.meta.rssAfter)} (${signed(L.meta.addedRssAfter, f1)})`))]);
+      rows.push([
+        label('RSS after load MiB (added)'),
+        ...cell((L, v) => (v.id === 'bare' ? f1(L.meta.rssAfter) : `${f1(L.meta.rssAfter)} (${signed(L.meta.addedRssAfter, f1)})`)),
+      ]);
     }
-    if (A.startup) rows.push([label('startup ms (added)'), ...variantList.map((v) => (A.startup[v.id] ? (v.id === 'bare' ? f0(A.startup[v.id].ms) : `${f0(A.startup[v.id].ms)} (${signed(A.startup[v.id].addedMs, f0)})`) : 'n/a'))]);
+    if (A.startup)
+      rows.push([
+        label('startup ms (added)'),
+        ...variantList.map((v) =>
+          A.startup[v.id] ? (v.id === 'bare' ? f0(A.startup[v.id].ms) : `${f0(A.startup[v.id].ms)} (${signed(A.startup[v.id].addedMs, f0)})`) : 'n/a',
+        ),
+      ]);
   }
   return { cols, rows };
 }

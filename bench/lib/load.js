@@ -17,10 +17,13 @@ function runLoad({ url, path, paths, connections, durationSec, overallRate }) {
     else opts.url = url + path;
     // Hard bound: autocannon stops itself after `duration`; never wait more than duration + 15 s.
     let instance;
-    const guard = setTimeout(() => {
-      if (instance) instance.stop();
-      reject(new Error(`autocannon did not finish within ${durationSec + 15}s`));
-    }, (durationSec + 15) * 1000);
+    const guard = setTimeout(
+      () => {
+        if (instance) instance.stop();
+        reject(new Error(`autocannon did not finish within ${durationSec + 15}s`));
+      },
+      (durationSec + 15) * 1000,
+    );
     instance = autocannon(opts, (err, result) => {
       clearTimeout(guard);
       if (err) return reject(err);

@@ -14,7 +14,16 @@ const METRICS_EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsSe
 const EMPTY_RESPONSE = Buffer.alloc(0); // ExportTraceServiceResponse{} encodes to nothing
 
 const raw = (b) => b;
-const exportMethod = (path) => ({ path, requestStream: false, responseStream: false, originalName: 'export', requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw });
+const exportMethod = (path) => ({
+  path,
+  requestStream: false,
+  responseStream: false,
+  originalName: 'export',
+  requestSerialize: raw,
+  requestDeserialize: raw,
+  responseSerialize: raw,
+  responseDeserialize: raw,
+});
 const traceService = { Export: exportMethod(EXPORT_PATH) };
 const metricsService = { Export: exportMethod(METRICS_EXPORT_PATH) };
 
@@ -96,7 +105,9 @@ async function startOtlpCountingReceiver() {
       callback(null, EMPTY_RESPONSE); // ExportMetricsServiceResponse{} encodes to nothing too
     },
   });
-  const port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const port = await new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
   return { kind: 'otlp', url: `http://127.0.0.1:${port}`, server, counters };
 }
 

@@ -54,29 +54,61 @@ function skip(b, o) {
   if (t >= 0x90 && t <= 0x9f) return skipN(b, o + 1, t & 0x0f); // fixarray
   if (t >= 0xa0 && t <= 0xbf) return o + 1 + (t & 0x1f); // fixstr
   switch (t) {
-    case 0xc0: case 0xc2: case 0xc3: return o + 1; // nil, false, true
-    case 0xc4: case 0xd9: return o + 2 + b[o + 1]; // bin8, str8
-    case 0xc5: case 0xda: return o + 3 + b.readUInt16BE(o + 1); // bin16, str16
-    case 0xc6: case 0xdb: return o + 5 + b.readUInt32BE(o + 1); // bin32, str32
-    case 0xc7: return o + 3 + b[o + 1]; // ext8
-    case 0xc8: return o + 4 + b.readUInt16BE(o + 1); // ext16
-    case 0xc9: return o + 6 + b.readUInt32BE(o + 1); // ext32
-    case 0xca: return o + 5; // float32
-    case 0xcb: return o + 9; // float64
-    case 0xcc: case 0xd0: return o + 2;
-    case 0xcd: case 0xd1: return o + 3;
-    case 0xce: case 0xd2: return o + 5;
-    case 0xcf: case 0xd3: return o + 9;
-    case 0xd4: return o + 3; // fixext1
-    case 0xd5: return o + 4;
-    case 0xd6: return o + 6;
-    case 0xd7: return o + 10;
-    case 0xd8: return o + 18;
-    case 0xdc: return skipN(b, o + 3, b.readUInt16BE(o + 1)); // array16
-    case 0xdd: return skipN(b, o + 5, b.readUInt32BE(o + 1)); // array32
-    case 0xde: return skipN(b, o + 3, b.readUInt16BE(o + 1) * 2); // map16
-    case 0xdf: return skipN(b, o + 5, b.readUInt32BE(o + 1) * 2); // map32
-    default: throw new RangeError(`bad msgpack type 0x${t.toString(16)}`);
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return o + 1; // nil, false, true
+    case 0xc4:
+    case 0xd9:
+      return o + 2 + b[o + 1]; // bin8, str8
+    case 0xc5:
+    case 0xda:
+      return o + 3 + b.readUInt16BE(o + 1); // bin16, str16
+    case 0xc6:
+    case 0xdb:
+      return o + 5 + b.readUInt32BE(o + 1); // bin32, str32
+    case 0xc7:
+      return o + 3 + b[o + 1]; // ext8
+    case 0xc8:
+      return o + 4 + b.readUInt16BE(o + 1); // ext16
+    case 0xc9:
+      return o + 6 + b.readUInt32BE(o + 1); // ext32
+    case 0xca:
+      return o + 5; // float32
+    case 0xcb:
+      return o + 9; // float64
+    case 0xcc:
+    case 0xd0:
+      return o + 2;
+    case 0xcd:
+    case 0xd1:
+      return o + 3;
+    case 0xce:
+    case 0xd2:
+      return o + 5;
+    case 0xcf:
+    case 0xd3:
+      return o + 9;
+    case 0xd4:
+      return o + 3; // fixext1
+    case 0xd5:
+      return o + 4;
+    case 0xd6:
+      return o + 6;
+    case 0xd7:
+      return o + 10;
+    case 0xd8:
+      return o + 18;
+    case 0xdc:
+      return skipN(b, o + 3, b.readUInt16BE(o + 1)); // array16
+    case 0xdd:
+      return skipN(b, o + 5, b.readUInt32BE(o + 1)); // array32
+    case 0xde:
+      return skipN(b, o + 3, b.readUInt16BE(o + 1) * 2); // map16
+    case 0xdf:
+      return skipN(b, o + 5, b.readUInt32BE(o + 1) * 2); // map32
+    default:
+      throw new RangeError(`bad msgpack type 0x${t.toString(16)}`);
   }
 }
 function skipN(b, o, n) {
@@ -130,7 +162,9 @@ async function startDatadogAgentReceiver() {
     if (req.method === 'GET' && req.url === '/info') {
       // What dd-trace reads from a real agent's /info; no client-side stats, no p0 dropping.
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ version: '7.60.0', endpoints: ['/v0.4/traces', '/v0.5/traces', '/info'], client_drop_p0s: false, span_meta_structs: false }));
+      return res.end(
+        JSON.stringify({ version: '7.60.0', endpoints: ['/v0.4/traces', '/v0.5/traces', '/info'], client_drop_p0s: false, span_meta_structs: false }),
+      );
     }
     countOther(counters, req);
     req.resume();

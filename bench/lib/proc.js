@@ -115,9 +115,7 @@ function spawnListening({ script, nodeArgs = [], env = {}, timeoutMs = 20_000, i
         });
       }
     });
-    child.once('exit', (code, signal) =>
-      finish(new Error(`${script} exited (${signal || code}) before listening\n${err.slice(-4000)}`)),
-    );
+    child.once('exit', (code, signal) => finish(new Error(`${script} exited (${signal || code}) before listening\n${err.slice(-4000)}`)));
     child.once('error', (e) => finish(e));
   });
 }

@@ -94,7 +94,18 @@ function variants({ receivers, agentRegister = path.join(ROOT, 'build', 'registe
     // The cost of keeping errors (TRACING_KEEP_ERRORS, on by default): compare with 'agent10'.
     agent('agent10nokeep', 'agent 10%, no keeping', { TRACING_SAMPLE_RATE: '0.1', TRACING_KEEP_ERRORS: 'false' }, { inDefault: false }),
     agent('disabled', 'agent ENABLED=false', { TRACING_ENABLED: 'false' }),
-    ...(metrics ? [agent('agentmetrics', `agent 100% + metrics (${Object.entries(metrics).map(([k, v]) => `${k}=${v}`).join(' ')})`, metrics, { mustExport: true })] : []),
+    ...(metrics
+      ? [
+          agent(
+            'agentmetrics',
+            `agent 100% + metrics (${Object.entries(metrics)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')})`,
+            metrics,
+            { mustExport: true },
+          ),
+        ]
+      : []),
     {
       id: 'upstream',
       label: 'upstream register',

@@ -68,7 +68,9 @@ function measure(label, iterations, fn) {
   }
   samples.sort();
   const at = (q) => samples[Math.min(iterations - 1, Math.floor(q * iterations))];
-  console.log(`${label.padEnd(44)} p50 ${at(0.5).toFixed(1).padStart(6)} µs   p95 ${at(0.95).toFixed(1).padStart(6)} µs   p99 ${at(0.99).toFixed(1).padStart(6)} µs`);
+  console.log(
+    `${label.padEnd(44)} p50 ${at(0.5).toFixed(1).padStart(6)} µs   p95 ${at(0.95).toFixed(1).padStart(6)} µs   p99 ${at(0.99).toFixed(1).padStart(6)} µs`,
+  );
 }
 
 console.log(`require(build/src/redact): ${requireMs.toFixed(1)} ms, ${modulesLoaded} modules; compileMaskingPolicy: ${compileMs.toFixed(2)} ms`);

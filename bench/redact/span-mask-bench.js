@@ -47,21 +47,41 @@ const HTTP_ATTRIBUTES = {
 function spanRecord({ name, kind, attributes, events }) {
   return {
     context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 },
-    name, kind, startTime: [1732240000, 1000], endTime: [1732240000, 2501000], duration: [0, 2500000],
-    attributes, events, links: [], status: events.length ? { code: 2, message: EXC_MESSAGE } : { code: 0 },
+    name,
+    kind,
+    startTime: [1732240000, 1000],
+    endTime: [1732240000, 2501000],
+    duration: [0, 2500000],
+    attributes,
+    events,
+    links: [],
+    status: events.length ? { code: 2, message: EXC_MESSAGE } : { code: 0 },
     scope: { name: '@opentelemetry/instrumentation-http', version: '0.222.0' },
-    droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0,
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
   };
 }
 const HTTP_RECORD = spanRecord({ name: 'GET /users/:id', kind: 1, attributes: HTTP_ATTRIBUTES, events: [] });
 const EXCEPTION_RECORD = spanRecord({
-  name: 'GET /checkout', kind: 1, attributes: { 'http.method': 'POST', 'http.route': '/checkout', 'http.status_code': 500 },
-  events: [{ name: 'exception', time: [1732240000, 2000000], attributes: { 'exception.type': 'Error', 'exception.message': EXC_MESSAGE, 'exception.stacktrace': EXC_STACK } }],
+  name: 'GET /checkout',
+  kind: 1,
+  attributes: { 'http.method': 'POST', 'http.route': '/checkout', 'http.status_code': 500 },
+  events: [
+    {
+      name: 'exception',
+      time: [1732240000, 2000000],
+      attributes: { 'exception.type': 'Error', 'exception.message': EXC_MESSAGE, 'exception.stacktrace': EXC_STACK },
+    },
+  ],
 });
 const FRESH_COUNT = 30000;
 const fresh = Array.from({ length: FRESH_COUNT }, (_, i) => {
   const target = `/users/${100000 + i}?page=${i % 50}&sort=name`;
-  return { ...HTTP_RECORD, attributes: { ...HTTP_ATTRIBUTES, 'http.url': `http://api.example.com:8080${target}`, 'http.target': target, 'net.peer.port': 1024 + i } };
+  return {
+    ...HTTP_RECORD,
+    attributes: { ...HTTP_ATTRIBUTES, 'http.url': `http://api.example.com:8080${target}`, 'http.target': target, 'net.peer.port': 1024 + i },
+  };
 });
 
 let sink = 0;
@@ -122,13 +142,22 @@ try {
   phone = undefined;
 }
 if (phone) {
-  const texts = [EXC_MESSAGE, HTTP_ATTRIBUTES['http.url'], HTTP_ATTRIBUTES['http.user_agent'], 'call +49 151 12345678 now', 'ring 020 7946 0958', 'order 1712345678901 total 12.50'];
+  const texts = [
+    EXC_MESSAGE,
+    HTTP_ATTRIBUTES['http.url'],
+    HTTP_ATTRIBUTES['http.user_agent'],
+    'call +49 151 12345678 now',
+    'ring 020 7946 0958',
+    'order 1712345678901 total 12.50',
+  ];
   let i = 0;
   for (const country of [undefined, 'DE']) {
     const fn = () => phone.findPhoneNumbersInText(texts[i++ % texts.length], country);
     for (let w = 0; w < 2000; w++) fn();
     const { p50, p95 } = median(fn, 5000);
-    console.log(`libphonenumber-js/min findPhoneNumbersInText (${country ?? 'no default country'}, require ${phone.loadMs.toFixed(1)} ms): p50 ${p50.toFixed(2)} µs  p95 ${p95.toFixed(2)} µs per string`);
+    console.log(
+      `libphonenumber-js/min findPhoneNumbersInText (${country ?? 'no default country'}, require ${phone.loadMs.toFixed(1)} ms): p50 ${p50.toFixed(2)} µs  p95 ${p95.toFixed(2)} µs per string`,
+    );
   }
 }
 if (sink === 42) console.log('');

@@ -19,7 +19,10 @@ const resultOf = (rows, goalStart, major) => rows.find((r) => r.goal.startsWith(
 
 describe('bench goal rows', () => {
   it('PASS when every goal is met, on both Node versions', () => {
-    const rows = goalRows([{ major: '24', A: analysis() }, { major: '20', A: analysis() }]);
+    const rows = goalRows([
+      { major: '24', A: analysis() },
+      { major: '20', A: analysis() },
+    ]);
     for (const r of rows) for (const major of ['24', '20']) expect(r.cells[major].result, `${r.goal} on ${major}`).to.equal('PASS');
   });
   it('MISS for each goal just over its threshold', () => {
@@ -28,7 +31,10 @@ describe('bench goal rows', () => {
     for (const r of rows) expect(r.cells['24'].result, r.goal).to.equal('MISS');
   });
   it('judges throughput against 0.60x on Node 24 and 0.75x on Node 20', () => {
-    const rows = goalRows([{ major: '24', A: analysis({ ratio: 0.7 }) }, { major: '20', A: analysis({ ratio: 0.7 }) }]);
+    const rows = goalRows([
+      { major: '24', A: analysis({ ratio: 0.7 }) },
+      { major: '20', A: analysis({ ratio: 0.7 }) },
+    ]);
     expect(resultOf(rows, 'throughput', '24')).to.equal('PASS');
     expect(resultOf(rows, 'throughput', '20')).to.equal('MISS');
   });
@@ -48,7 +54,14 @@ describe('bench goal rows', () => {
   });
   it('the side-by-side table has one column per variant and the added CPU in each cell', () => {
     const A = analysis();
-    const t = peerTable([{ major: '24', version: 'Node 24.1.0', A }], [{ id: 'bare', label: 'bare' }, { id: 'agent', label: 'agent', receiver: 'otlp' }, { id: 'ddtrace', label: 'dd', receiver: 'datadog' }]);
+    const t = peerTable(
+      [{ major: '24', version: 'Node 24.1.0', A }],
+      [
+        { id: 'bare', label: 'bare' },
+        { id: 'agent', label: 'agent', receiver: 'otlp' },
+        { id: 'ddtrace', label: 'dd', receiver: 'datadog' },
+      ],
+    );
     expect(t.cols.map((c) => c.title)).to.deep.equal(['Node / figure', 'bare', 'agent', 'dd']);
     expect(t.rows[0]).to.deep.equal(['Node 24.1.0: CPU µs/request (added)', '20', '60 (+40)', '120 (+100)']);
   });

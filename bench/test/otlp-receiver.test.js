@@ -61,7 +61,13 @@ describe('bench OTLP counting receiver', () => {
     try {
       const body = encodeRequest();
       await new Promise((resolve, reject) =>
-        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b) => b, (b) => b, body, (err, res) => (err ? reject(err) : resolve(res))),
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (b) => b,
+          (b) => b,
+          body,
+          (err, res) => (err ? reject(err) : resolve(res)),
+        ),
       );
       const c = takeOtlpCounters(r);
       expect(c).to.include({ bytes: body.length, spans: 4, exports: 1, decodeErrors: 0 });

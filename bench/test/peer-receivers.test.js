@@ -71,7 +71,16 @@ describe('bench peer receivers', () => {
       expect(countDatadogSpans(body, '0.4')).to.equal(23);
     });
     it('counts a v0.5 payload ([strings, traces], spans as arrays)', () => {
-      const body = mp([['', 'bench', 'express.request'], [[[1, 2, 0, 5n, 6n, 0n, 1.5, 7, 0, {}, {}, 0]], [[1, 2, 0, 5n, 7n, 5n, 1.5, 7, 0, {}, {}, 0], [1, 2, 0, 5n, 8n, 5n, 1.5, 7, 0, {}, {}, 0]]]]);
+      const body = mp([
+        ['', 'bench', 'express.request'],
+        [
+          [[1, 2, 0, 5n, 6n, 0n, 1.5, 7, 0, {}, {}, 0]],
+          [
+            [1, 2, 0, 5n, 7n, 5n, 1.5, 7, 0, {}, {}, 0],
+            [1, 2, 0, 5n, 8n, 5n, 1.5, 7, 0, {}, {}, 0],
+          ],
+        ],
+      ]);
       expect(countDatadogSpans(body, '0.5')).to.equal(3);
     });
     it('throws on a truncated payload rather than counting a guess', () => {
@@ -116,22 +125,31 @@ describe('bench peer receivers', () => {
       r.server.closeAllConnections();
       r.server.close();
     });
-    const ndjson = [
-      '{"metadata":{"service":{"name":"bench"}}}',
-      '{"transaction":{"id":"a","name":"GET /users/:id"}}',
-      '{"span":{"id":"b","name":"GET 127.0.0.1"}}',
-      '{"error":{"id":"c"}}',
-      '{"transaction":{"id":"d","name":"GET /error"}}',
-    ].join('\n') + '\n';
+    const ndjson =
+      [
+        '{"metadata":{"service":{"name":"bench"}}}',
+        '{"transaction":{"id":"a","name":"GET /users/:id"}}',
+        '{"span":{"id":"b","name":"GET 127.0.0.1"}}',
+        '{"error":{"id":"c"}}',
+        '{"transaction":{"id":"d","name":"GET /error"}}',
+      ].join('\n') + '\n';
 
     it('answers GET / with a server version', async () => {
       const res = await request(r.url, { method: 'GET', path: '/' });
       expect(JSON.parse(res.text).version).to.match(/^8\./);
     });
-    for (const [encoding, compress] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['', (b) => b]]) {
+    for (const [encoding, compress] of [
+      ['gzip', zlib.gzipSync],
+      ['deflate', zlib.deflateSync],
+      ['', (b) => b],
+    ]) {
       it(`counts wire bytes, decompressed bytes and transaction + span events (${encoding || 'identity'})`, async () => {
         const body = compress(Buffer.from(ndjson));
-        const res = await request(r.url, { path: '/intake/v2/events', headers: { 'content-type': 'application/x-ndjson', ...(encoding ? { 'content-encoding': encoding } : {}) }, body });
+        const res = await request(r.url, {
+          path: '/intake/v2/events',
+          headers: { 'content-type': 'application/x-ndjson', ...(encoding ? { 'content-encoding': encoding } : {}) },
+          body,
+        });
         expect(res.status).to.equal(202);
         const c = takeCounters(r);
         expect(c).to.include({ bytes: body.length, decodedBytes: Buffer.byteLength(ndjson), spans: 3, exports: 1, decodeErrors: 0 });

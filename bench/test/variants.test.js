@@ -35,10 +35,20 @@ describe('bench variants', () => {
     const all = variants({ receivers });
     const dd = all.find((v) => v.id === 'ddtrace');
     expect(dd).to.include({ receiver: 'datadog', mustExport: true });
-    expect(dd.env).to.include({ DD_TRACE_AGENT_URL: receivers.datadog, DD_TRACE_SAMPLE_RATE: '1', DD_REMOTE_CONFIGURATION_ENABLED: 'false', DD_RUNTIME_METRICS_ENABLED: 'false' });
+    expect(dd.env).to.include({
+      DD_TRACE_AGENT_URL: receivers.datadog,
+      DD_TRACE_SAMPLE_RATE: '1',
+      DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+      DD_RUNTIME_METRICS_ENABLED: 'false',
+    });
     const el = all.find((v) => v.id === 'elastic');
     expect(el).to.include({ receiver: 'apm', mustExport: true });
-    expect(el.env).to.include({ ELASTIC_APM_SERVER_URL: receivers.apm, ELASTIC_APM_TRANSACTION_SAMPLE_RATE: '1', ELASTIC_APM_CENTRAL_CONFIG: 'false', ELASTIC_APM_METRICS_INTERVAL: '0s' });
+    expect(el.env).to.include({
+      ELASTIC_APM_SERVER_URL: receivers.apm,
+      ELASTIC_APM_TRANSACTION_SAMPLE_RATE: '1',
+      ELASTIC_APM_CENTRAL_CONFIG: 'false',
+      ELASTIC_APM_METRICS_INTERVAL: '0s',
+    });
   });
   it('adds "agent + metrics" only when the build\'s config lists TRACING_METRICS=otlp', () => {
     expect(metricsEnvOf(fakeBuild('TRACING_ENABLED   true   default\n'))).to.equal(undefined);

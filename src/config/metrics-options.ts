@@ -18,7 +18,9 @@ function metricsExporterList(accepted: readonly string[], mapOtlp: (ctx: Resolve
     // Our short form also takes a switch: TRACING_METRICS=false/off is "none".
     if (names.length === 1 && (names[0] === 'false' || names[0] === 'off')) return { value: ['none'] };
     const unknown = names.filter((name) => !accepted.includes(name));
-    let exporters = [...new Set(names.filter((name) => accepted.includes(name)).map((name) => (name === 'otlp' ? mapOtlp(ctx) : (name as MetricsExporterName))))];
+    let exporters = [
+      ...new Set(names.filter((name) => accepted.includes(name)).map((name) => (name === 'otlp' ? mapOtlp(ctx) : (name as MetricsExporterName)))),
+    ];
     if (exporters.includes('none') && exporters.length > 1) {
       ctx.report({ variable, shownValue: raw, whatIsWrong: 'combines "none" with other metrics exporters', instead: 'ignoring "none"' });
       exporters = exporters.filter((name) => name !== 'none');
@@ -76,7 +78,7 @@ export const parseOtlpMetricsBaseEndpoint: ValueParser<string> = (raw, variable,
 export function metricsEndpointFromTraces(ctx: ResolveContext): { value: string; source: string } | undefined {
   const { endpoint, exporters = [], metricsExporters = [] } = ctx.resolved;
   if (endpoint === undefined) return undefined;
-  if (metricsExporters.includes('otlp') && exporters.includes('otlp')) return { value: endpoint, source: 'the spans\' endpoint' };
+  if (metricsExporters.includes('otlp') && exporters.includes('otlp')) return { value: endpoint, source: "the spans' endpoint" };
   if (metricsExporters.includes('otlp-http') && exporters.includes('otlp-http') && /\/v1\/traces\/?$/.test(new URL(endpoint).pathname)) {
     const url = new URL(endpoint);
     url.pathname = url.pathname.replace(/\/v1\/traces\/?$/, '/v1/metrics');

@@ -7,7 +7,8 @@ import type { Problem } from './problem-line';
 import type { AppPackage } from './app-package';
 
 /** A parsed value, or undefined when the input was rejected (the parser has reported why). */
-export type Parsed<T> = { value: T; /** Overrides the variable name, e.g. OTEL_TRACES_SAMPLER_ARG read on behalf of OTEL_TRACES_SAMPLER. */ source?: string } | undefined;
+export type Parsed<T> =
+  { value: T; /** Overrides the variable name, e.g. OTEL_TRACES_SAMPLER_ARG read on behalf of OTEL_TRACES_SAMPLER. */ source?: string } | undefined;
 
 /** Everything a parser may look at besides the raw value. */
 export interface ResolveContext {
@@ -41,17 +42,7 @@ export interface OtelFallback<T> {
 }
 
 export type OptionType =
-  | 'boolean'
-  | 'string'
-  | 'integer'
-  | 'number'
-  | 'url'
-  | 'path'
-  | 'list'
-  | 'key=value list'
-  | 'enum'
-  | 'JSON array or string'
-  | 'JSON array';
+  'boolean' | 'string' | 'integer' | 'number' | 'url' | 'path' | 'list' | 'key=value list' | 'enum' | 'JSON array or string' | 'JSON array';
 
 export interface ConfigOption<K extends ConfigKey = ConfigKey> {
   key: K;

@@ -78,7 +78,7 @@ const OTEL_EXPORTER_NAMES = ['otlp', 'jaeger', 'zipkin', 'console', 'none'];
  * http/protobuf (otlp-http): a user who sets only OTEL_* variables gets what upstream's SDK would do.
  */
 export const parseOtelTracesExporter: ValueParser<ExporterName[]> = (raw, variable, ctx) =>
-  exporterList(OTEL_EXPORTER_NAMES, (name) => (name === 'otlp' ? otlpFlavourFromProtocol(ctx) ?? 'otlp-http' : (name as ExporterName)))(raw, variable, ctx);
+  exporterList(OTEL_EXPORTER_NAMES, (name) => (name === 'otlp' ? (otlpFlavourFromProtocol(ctx) ?? 'otlp-http') : (name as ExporterName)))(raw, variable, ctx);
 
 const OTLP_ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
 

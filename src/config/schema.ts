@@ -126,7 +126,11 @@ const HEADER_CAPTURE_OPTIONS = [
 
 /** The specification's span limits: the span-specific variable first, then the general one. */
 const SPAN_LIMIT_OPTIONS = [
-  spanLimit('attributeValueLengthLimit', ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'], 'Longest attribute value kept on spans (longer strings are truncated).'),
+  spanLimit(
+    'attributeValueLengthLimit',
+    ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+    'Longest attribute value kept on spans (longer strings are truncated).',
+  ),
   spanLimit('attributeCountLimit', ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'], 'Most attributes kept on a span (128 by default).'),
   spanLimit('eventCountLimit', ['OTEL_SPAN_EVENT_COUNT_LIMIT'], 'Most events kept on a span (128 by default).'),
   spanLimit('linkCountLimit', ['OTEL_SPAN_LINK_COUNT_LIMIT'], 'Most links kept on a span (128 by default).'),
@@ -143,7 +147,11 @@ const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor',
 const parseFieldNameShape = textMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'a letter or _, then up to 63 letters, digits, _ . -', 'field name');
 const parseErrorBodyFieldName: typeof parseFieldNameShape = (raw, variable, ctx) => {
   if (PROTOTYPE_KEYS.has(raw)) {
-    ctx.report({ variable, shownValue: raw, whatIsWrong: 'is not a usable field name (__proto__, constructor and prototype would change the object itself, not add a field)' });
+    ctx.report({
+      variable,
+      shownValue: raw,
+      whatIsWrong: 'is not a usable field name (__proto__, constructor and prototype would change the object itself, not add a field)',
+    });
     return undefined;
   }
   return parseFieldNameShape(raw, variable, ctx);
@@ -162,10 +170,7 @@ export const CONFIG_OPTIONS = [
   option({
     key: 'serviceName',
     envVar: 'TRACING_SERVICE_NAME',
-    otelFallbacks: [
-      { envVar: 'OTEL_SERVICE_NAME' },
-      fromResourceAttribute(['service.name'], parseServiceName, 'its service.name'),
-    ],
+    otelFallbacks: [{ envVar: 'OTEL_SERVICE_NAME' }, fromResourceAttribute(['service.name'], parseServiceName, 'its service.name')],
     type: 'string',
     default: 'unknown_service:node',
     defaultDoc: 'app package.json name (`@acme/checkout` becomes `acme-checkout`), else `unknown_service:node`',
@@ -196,7 +201,11 @@ export const CONFIG_OPTIONS = [
     key: 'environment',
     envVar: 'TRACING_ENVIRONMENT',
     otelFallbacks: [
-      fromResourceAttribute(['deployment.environment.name', 'deployment.environment'], printableText(128), 'its deployment.environment.name or deployment.environment'),
+      fromResourceAttribute(
+        ['deployment.environment.name', 'deployment.environment'],
+        printableText(128),
+        'its deployment.environment.name or deployment.environment',
+      ),
     ],
     type: 'string',
     default: undefined,
@@ -217,13 +226,17 @@ export const CONFIG_OPTIONS = [
     key: 'exporters',
     envVar: 'TRACING_EXPORTER',
     otelFallbacks: [
-      { envVar: 'OTEL_TRACES_EXPORTER', note: 'otlp, jaeger, zipkin, console, none; otlp per the protocol, else http/protobuf as upstream', parse: parseOtelTracesExporter },
+      {
+        envVar: 'OTEL_TRACES_EXPORTER',
+        note: 'otlp, jaeger, zipkin, console, none; otlp per the protocol, else http/protobuf as upstream',
+        parse: parseOtelTracesExporter,
+      },
       { envVar: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', note: 'grpc: otlp; http/protobuf: otlp-http', parse: parseOtlpProtocol },
       { envVar: 'OTEL_EXPORTER_OTLP_PROTOCOL', note: 'as above', parse: parseOtlpProtocol },
     ],
     type: 'list',
     default: ['otlp'],
-    defaultDoc: '`otlp`; `otlp-http` when only OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set (upstream\'s default protocol)',
+    defaultDoc: "`otlp`; `otlp-http` when only OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set (upstream's default protocol)",
     derivedDefault: otelOnlyDefaultExporter,
     parse: parseTracingExporters,
     doc: `Where spans go, comma-separated: ${EXPORTER_NAMES.join(', ')} (otlp is gRPC, otlp-http is HTTP/protobuf; console prints a JSON line per span, file writes OTLP/JSON).`,
@@ -281,7 +294,7 @@ export const CONFIG_OPTIONS = [
     default: undefined,
     parse: parsePemPrivateKeyFile,
     whenUnset: 'no client certificate',
-    doc: "PEM private key for mutual TLS with the collector, with TRACING_CLIENT_CERT_FILE (OTLP exporters).",
+    doc: 'PEM private key for mutual TLS with the collector, with TRACING_CLIENT_CERT_FILE (OTLP exporters).',
   }),
   option({
     key: 'clientCertFile',
@@ -342,13 +355,18 @@ export const CONFIG_OPTIONS = [
       if (ctx.resolved.exporters?.includes('file') || ctx.read('TRACING_FILE_PATH') !== undefined) {
         const reason = whyNotWritable(file);
         if (reason !== undefined) {
-          ctx.report({ variable: 'TRACING_FILE_PATH', shownValue: DEFAULT_FILE_PATH, whatIsWrong: `(the default) ${reason}`, instead: 'the file exporter will fail to write' });
+          ctx.report({
+            variable: 'TRACING_FILE_PATH',
+            shownValue: DEFAULT_FILE_PATH,
+            whatIsWrong: `(the default) ${reason}`,
+            instead: 'the file exporter will fail to write',
+          });
         }
       }
       return { value: file, source: 'default' };
     },
     parse: parseWritableFilePath,
-    doc: 'Output of the file exporter: OTLP/JSON, one ExportTraceServiceRequest per line, as the Collector\'s file exporter writes (relative to the working directory; not created until spans are written).',
+    doc: "Output of the file exporter: OTLP/JSON, one ExportTraceServiceRequest per line, as the Collector's file exporter writes (relative to the working directory; not created until spans are written).",
   }),
   option({
     key: 'sampleRate',
@@ -520,9 +538,7 @@ export const CONFIG_OPTIONS = [
   option({
     key: 'exportTimeoutMs',
     envVar: 'TRACING_EXPORT_TIMEOUT_MS',
-    otelFallbacks: [
-      { envVar: 'OTEL_BSP_EXPORT_TIMEOUT' },
-    ],
+    otelFallbacks: [{ envVar: 'OTEL_BSP_EXPORT_TIMEOUT' }],
     type: 'integer',
     default: 30000,
     parse: parsePositiveDurationMs,
@@ -550,7 +566,11 @@ export const CONFIG_OPTIONS = [
     key: 'metricsExporters',
     envVar: 'TRACING_METRICS',
     otelFallbacks: [
-      { envVar: 'OTEL_METRICS_EXPORTER', note: `otlp, prometheus, console, none; otlp per ${OTLP_METRICS_PROTOCOL_VARIABLES.join(' / ')}, else http/protobuf as upstream`, parse: parseOtelMetricsExporter },
+      {
+        envVar: 'OTEL_METRICS_EXPORTER',
+        note: `otlp, prometheus, console, none; otlp per ${OTLP_METRICS_PROTOCOL_VARIABLES.join(' / ')}, else http/protobuf as upstream`,
+        parse: parseOtelMetricsExporter,
+      },
     ],
     type: 'list',
     default: ['none'],
@@ -571,7 +591,7 @@ export const CONFIG_OPTIONS = [
     derivedDefault: metricsEndpointFromTraces,
     parse: parseHttpUrl,
     whenUnset: "the OTLP metrics exporter's default endpoint",
-    doc: 'Collector URL for OTLP metrics (http:// or https://), used as written; TLS settings are the spans\'.',
+    doc: "Collector URL for OTLP metrics (http:// or https://), used as written; TLS settings are the spans'.",
   }),
   option({
     key: 'metricsHeaders',
@@ -581,7 +601,9 @@ export const CONFIG_OPTIONS = [
     default: {},
     defaultDoc: 'TRACING_HEADERS',
     derivedDefault: (ctx) =>
-      ctx.resolved.headers !== undefined && Object.keys(ctx.resolved.headers).length > 0 ? { value: { ...ctx.resolved.headers }, source: 'TRACING_HEADERS' } : undefined,
+      ctx.resolved.headers !== undefined && Object.keys(ctx.resolved.headers).length > 0
+        ? { value: { ...ctx.resolved.headers }, source: 'TRACING_HEADERS' }
+        : undefined,
     parse: keyValueList({ kind: 'header' }),
     secret: true,
     doc: 'Headers sent with OTLP metrics, `k=v,k2=v2`, values percent-decoded; never printed.',
@@ -602,7 +624,7 @@ export const CONFIG_OPTIONS = [
     type: 'string',
     default: '0.0.0.0',
     parse: textMatching(/^[A-Za-z0-9._:%[\]-]{1,253}$/, 'a host name or IP address', 'host'),
-    doc: 'Address the Prometheus scrape endpoint listens on (all IPv4 interfaces by default, as upstream\'s exporter; 127.0.0.1 for loopback only).',
+    doc: "Address the Prometheus scrape endpoint listens on (all IPv4 interfaces by default, as upstream's exporter; 127.0.0.1 for loopback only).",
   }),
   option({
     key: 'prometheusPort',
@@ -770,7 +792,9 @@ export function envFileValue(value: unknown): string {
   if (value === undefined) return '';
   if (Array.isArray(value)) return value.join(',');
   if (typeof value === 'object' && value !== null) {
-    return Object.entries(value as Record<string, string>).map(([key, entryValue]) => `${key}=${entryValue}`).join(',');
+    return Object.entries(value as Record<string, string>)
+      .map(([key, entryValue]) => `${key}=${entryValue}`)
+      .join(',');
   }
   return String(value);
 }

@@ -55,7 +55,12 @@ const LOG_CORRELATION_ONLY = new Set(['pino', 'winston', 'bunyan']);
 
 type CatalogConfig = Pick<
   AgentConfig,
-  'ignorePaths' | 'expressMiddlewareSpans' | 'captureServerRequestHeaders' | 'captureServerResponseHeaders' | 'captureClientRequestHeaders' | 'captureClientResponseHeaders'
+  | 'ignorePaths'
+  | 'expressMiddlewareSpans'
+  | 'captureServerRequestHeaders'
+  | 'captureServerResponseHeaders'
+  | 'captureClientRequestHeaders'
+  | 'captureClientResponseHeaders'
 >;
 
 export function createInstrumentation(shortName: string, config: CatalogConfig): Instrumentation {

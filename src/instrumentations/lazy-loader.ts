@@ -164,7 +164,11 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
   let esmHook: { unhook(): void } | undefined;
   if (options.esm) {
     const { Hook } = instrumentationRequire('import-in-the-middle') as {
-      Hook: new (modules: string[], options: { internals: boolean }, hook: (exports: ModuleExports, name: string, baseDir?: string) => ModuleExports) => { unhook(): void };
+      Hook: new (
+        modules: string[],
+        options: { internals: boolean },
+        hook: (exports: ModuleExports, name: string, baseDir?: string) => ModuleExports,
+      ) => { unhook(): void };
     };
     const targets = [...byModule.keys()];
     esmHook = new Hook(targets, { internals: true }, (exports, name, baseDir) => {

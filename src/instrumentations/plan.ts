@@ -30,4 +30,3 @@ export function planInstrumentations(names: readonly string[], env: NodeJS.Proce
   }
   return { eager, lazy, skipped };
 }
-

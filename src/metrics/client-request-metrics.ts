@@ -48,7 +48,12 @@ function recorder(duration: DurationHistogram, exemplars: ExportedTraceExemplars
     const node = duration.root.at(flight.method).at(flight.scheme).at(flight.address).at(flight.port).at(status).at(errorType).at(version);
     let series = node.series;
     if (series === undefined) {
-      const attributes: MetricAttributes = { 'http.request.method': flight.method, 'server.address': flight.address, 'server.port': flight.port, 'url.scheme': flight.scheme };
+      const attributes: MetricAttributes = {
+        'http.request.method': flight.method,
+        'server.address': flight.address,
+        'server.port': flight.port,
+        'url.scheme': flight.scheme,
+      };
       if (status !== undefined) attributes['http.response.status_code'] = status;
       if (errorType !== undefined) attributes['error.type'] = errorType;
       if (version !== undefined) attributes['network.protocol.version'] = version;

@@ -177,7 +177,9 @@ export class DurationHistogram {
         min: series.min,
         max: series.max,
         bucketCounts: series.bucketCounts.slice(),
-        exemplars: series.exemplars.map((slot) => (slot === null ? null : { traceId: slot.traceId, spanId: slot.spanId, value: slot.value, timeMs: slot.timeMs })),
+        exemplars: series.exemplars.map((slot) =>
+          slot === null ? null : { traceId: slot.traceId, spanId: slot.spanId, value: slot.value, timeMs: slot.timeMs },
+        ),
       });
     }
     return { kind: 'histogram', name: this.name, description: this.description, unit: 's', scope: this.scope, bounds: [...this._bounds], points };

@@ -23,7 +23,8 @@ function attributesKey(attributes: MetricAttributes): string {
 export function startRuntimeMetrics(logger: AgentLogger): RuntimeMetrics | undefined {
   try {
     const sdk = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
-    const { RuntimeNodeInstrumentation } = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+    const { RuntimeNodeInstrumentation } =
+      require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
 
     class CollectedOnDemand extends sdk.MetricReader {
       protected onForceFlush(): Promise<void> {

@@ -17,7 +17,14 @@ import type { ExportedTraceExemplars } from './exported-trace-exemplars';
 import { metricMethod } from './http-attributes';
 import type { MetricAttributes } from './snapshot';
 
-function serverAttributes(method: string, scheme: string, version: string, route: string | undefined, status: number | undefined, errorType: string | undefined): MetricAttributes {
+function serverAttributes(
+  method: string,
+  scheme: string,
+  version: string,
+  route: string | undefined,
+  status: number | undefined,
+  errorType: string | undefined,
+): MetricAttributes {
   const attributes: MetricAttributes = { 'http.request.method': method, 'url.scheme': scheme, 'network.protocol.version': version };
   if (route !== undefined) attributes['http.route'] = route;
   if (status !== undefined) attributes['http.response.status_code'] = status;

@@ -30,12 +30,7 @@
  *   were the order reversed, its `_wrap` would unwrap ours (it unwraps any wrapper it finds).
  */
 import type { IncomingMessage } from 'http';
-import {
-  InstrumentationBase,
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-  isWrapped,
-} from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
 import { isServerFailure, recordExceptionOnSpan } from '../errors/record-exception';
@@ -128,7 +123,11 @@ class ExpressErrorsInstrumentation extends InstrumentationBase {
     const prototype = exports?.prototype;
     const method = layerErrorMethod(prototype);
     if (prototype && method) this._wrapMethod(prototype, method, wrapLayerErrorDispatch);
-    else recording?.logger.warnOnce('express-errors:layer-shape', 'express-errors: unknown express Layer shape; errors handled by error middleware are not recorded on server spans');
+    else
+      recording?.logger.warnOnce(
+        'express-errors:layer-shape',
+        'express-errors: unknown express Layer shape; errors handled by error middleware are not recorded on server spans',
+      );
     return exports;
   }
 
@@ -141,7 +140,11 @@ class ExpressErrorsInstrumentation extends InstrumentationBase {
   private _patchRouter(exports: unknown): unknown {
     const holder = routerHandleHolder(exports);
     if (holder) this._wrapMethod(holder, 'handle', wrapRouterHandle);
-    else recording?.logger.warnOnce('express-errors:router-shape', 'express-errors: unknown express Router shape; errors reaching the final handler are not recorded on server spans');
+    else
+      recording?.logger.warnOnce(
+        'express-errors:router-shape',
+        'express-errors: unknown express Router shape; errors reaching the final handler are not recorded on server spans',
+      );
     return exports;
   }
 
@@ -155,9 +158,7 @@ class ExpressErrorsInstrumentation extends InstrumentationBase {
     if (typeof current !== 'function' || ourWrappers.has(current)) return;
     // InstrumentationBase._wrap first unwraps any shimmer wrapper it finds, assuming it is its own;
     // another instrumentation's wrapper (instrumentation-router's) must survive, so we stack on it.
-    const wrapped = isWrapped(current)
-      ? stackWrapper(target, name, makeWrapper)
-      : this._wrap(target, name, makeWrapper as (original: unknown) => unknown);
+    const wrapped = isWrapped(current) ? stackWrapper(target, name, makeWrapper) : this._wrap(target, name, makeWrapper as (original: unknown) => unknown);
     if (wrapped) ourWrappers.add(wrapped);
   }
 
@@ -174,7 +175,6 @@ function layerErrorMethod(prototype: MethodHolder | undefined): 'handleError' | 
   if (typeof prototype?.handle_error === 'function') return 'handle_error';
   return undefined;
 }
-
 
 export const expressErrorsPatch: AgentPatch = {
   name: 'express-errors',

@@ -15,9 +15,12 @@ import type { ClientIpMode } from './types';
 
 /** Keys whose value is the client's address (or a list of them) on any span. */
 const CLIENT_ADDRESS_KEYS: ReadonlySet<string> = new Set([
-  'client.address', 'client.socket.address', 'http.client_ip',
-  ...['x-forwarded-for', 'forwarded', 'x-real-ip', 'true-client-ip', 'cf-connecting-ip', 'x-client-ip', 'fastly-client-ip', 'x-original-forwarded-for']
-    .flatMap((header) => [`http.request.header.${header}`, `http.request.header.${header.replace(/-/g, '_')}`]),
+  'client.address',
+  'client.socket.address',
+  'http.client_ip',
+  ...['x-forwarded-for', 'forwarded', 'x-real-ip', 'true-client-ip', 'cf-connecting-ip', 'x-client-ip', 'fastly-client-ip', 'x-original-forwarded-for'].flatMap(
+    (header) => [`http.request.header.${header}`, `http.request.header.${header.replace(/-/g, '_')}`],
+  ),
 ]);
 
 /** Keys that hold the peer's address: the client on a SERVER span. */
@@ -60,7 +63,10 @@ export function truncateAddress(address: string): string {
   if (mapped) return mapped[1] + truncateAddress(mapped[2]);
   const groups = expandIPv6(address);
   if (groups === undefined) return MASK;
-  return `${groups.slice(0, 3).map((group) => parseInt(group, 16).toString(16)).join(':')}::`;
+  return `${groups
+    .slice(0, 3)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(':')}::`;
 }
 
 /** The 8 groups of an IPv6 address (an embedded IPv4 tail counts as two). */

@@ -224,7 +224,8 @@ class CompiledMaskingPolicy implements MaskingPolicy {
     if (maskAddresses !== undefined && (addressKind === 'client' || (addressKind === 'peer' && isServerSpan))) {
       if (typeof value === 'string') return maskAddresses(value);
       // header attributes are string[]
-      if (Array.isArray(value)) return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? maskAddresses(element) : checkedPrimitive(element)));
+      if (Array.isArray(value))
+        return mapArrayIfChanged(value, (element) => (typeof element === 'string' ? maskAddresses(element) : checkedPrimitive(element)));
     }
     if (sensitivity !== 'none') return maskSecretValue(value, sensitivity);
     if (typeof value === 'string') return this.maskString(value);
@@ -356,5 +357,5 @@ export function replaceEncodedTokens(text: string, maskDecoded: (decoded: string
 }
 
 function isCutPoint(code: number): boolean {
-  return code === 32 || code === 9 || code === 10 || code === 13 || code === 44 /* , */ || code === 59 /* ; */ || code === 38 /* & */;
+  return code === 32 || code === 9 || code === 10 || code === 13 || code === 44 /* , */ || code === 59 /* ; */ || code === 38; /* & */
 }

@@ -39,8 +39,7 @@ export const authorizationCredentialDetector = regExpDetector({
   trigger: (text) => BEARER_OR_BASIC.test(text),
   // A Basic credential is also found written out (`Basic alice:hunter2`), not only base64-encoded.
   regex: /\b(bearer|basic)([ \t]+)([A-Za-z0-9\-._~+/]+=*(?::[^\s"'<>]{1,256})?)/gi,
-  replace: (match, scheme: string, space: string, credential: string) =>
-    looksLikeCredential(scheme, credential) ? `${scheme}${space}${MASK}` : match,
+  replace: (match, scheme: string, space: string, credential: string) => (looksLikeCredential(scheme, credential) ? `${scheme}${space}${MASK}` : match),
 });
 const BEARER_OR_BASIC = /bearer|basic/i;
 const TOKEN_PUNCTUATION_OR_DIGIT = /[\d\-._~+/=]/;
@@ -190,12 +189,83 @@ export const ibanDetector = regExpDetector({
 const IBAN_START = /[A-Z]{2}\d{2}/;
 /** IBAN length per country (SWIFT IBAN registry). */
 const IBAN_LENGTHS: Readonly<Record<string, number>> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28,
-  CZ: 24, DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18,
-  GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32,
-  LI: 21, LT: 20, LU: 20, LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24,
-  PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28,
-  TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SC: 31,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
 };
 
 function ibanChecksumIsValid(iban: string): boolean {
@@ -287,8 +357,14 @@ function maskEmails(text: string): string {
 function isLocalPartChar(code: number): boolean {
   if (code >= 0x80) return NON_ASCII_WORD_CHAR.test(String.fromCharCode(code)) || (code >= 0xd800 && code <= 0xdfff);
   return (
-    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
-    code === 46 /* . */ || code === 95 /* _ */ || code === 37 /* % */ || code === 43 /* + */ || code === 45 /* - */
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 46 /* . */ ||
+    code === 95 /* _ */ ||
+    code === 37 /* % */ ||
+    code === 43 /* + */ ||
+    code === 45 /* - */
   );
 }
 const NON_ASCII_WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
@@ -337,7 +413,6 @@ export const paymentCardDetector = regExpDetector({
   replace: maskCardInDigitGroups,
 });
 const CARD_MASK_PREFIX = '****-****-****-';
-
 
 function maskCardInDigitGroups(match: string): string {
   const groups = [...match.matchAll(/\d+/g)].map((group) => ({ start: group.index ?? 0, digits: group[0] }));

@@ -98,8 +98,16 @@ export function encodedValueDetector(maskDecodedValue: (decoded: string) => stri
 /** `[`, `]` and `%` (of `%5B`) belong to nested form keys: `user[password]`, `user%5Bpassword%5D`. */
 function isKeyChar(code: number): boolean {
   return (
-    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) ||
-    code === 95 || code === 46 || code === 45 || code === 36 || code === 91 || code === 93 || code === 37
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 46 ||
+    code === 45 ||
+    code === 36 ||
+    code === 91 ||
+    code === 93 ||
+    code === 37
   );
 }
 
@@ -206,11 +214,20 @@ function findLineEnd(text: string, from: number): number {
 function findTokenEnd(text: string, from: number): number {
   for (let i = from; i < text.length; i++) {
     switch (text.charCodeAt(i)) {
-      case 32: case 9: case 10: case 13: // blanks
-      case 38: case 59: case 44: // & ; ,
-      case 34: case 39: case 96: // " ' `
-      case 60: case 62: // < >
-      case 125: case 93: // } ]
+      case 32:
+      case 9:
+      case 10:
+      case 13: // blanks
+      case 38:
+      case 59:
+      case 44: // & ; ,
+      case 34:
+      case 39:
+      case 96: // " ' `
+      case 60:
+      case 62: // < >
+      case 125:
+      case 93: // } ]
         return i;
       case 92: // \" \n \r \t: the end of a value inside an escaped JSON string
         if (ESCAPED_JSON_BREAKS.includes(text[i + 1])) return i;

@@ -25,11 +25,62 @@ const PHONE_MASK_PREFIX = '***-***-';
 /** ITU-T E.164 country calling codes in service (2024), as ranges of 1-3 digit strings. */
 const COUNTRY_CODES: ReadonlySet<string> = new Set(
   [
-    '1', '7',
-    '20', '27', '30-34', '36', '39', '40', '41', '43-49', '51-58', '60-66', '81', '82', '84', '86', '90-95', '98',
-    '211', '212', '213', '216', '218', '220-258', '260-269', '290', '291', '297-299', '350-359', '370-378', '380-383',
-    '385-387', '389', '420', '421', '423', '500-509', '590-599', '670', '672-692', '800', '808', '850', '852', '853',
-    '855', '856', '870', '878', '880-883', '886', '888', '960-968', '970-977', '979', '992-998',
+    '1',
+    '7',
+    '20',
+    '27',
+    '30-34',
+    '36',
+    '39',
+    '40',
+    '41',
+    '43-49',
+    '51-58',
+    '60-66',
+    '81',
+    '82',
+    '84',
+    '86',
+    '90-95',
+    '98',
+    '211',
+    '212',
+    '213',
+    '216',
+    '218',
+    '220-258',
+    '260-269',
+    '290',
+    '291',
+    '297-299',
+    '350-359',
+    '370-378',
+    '380-383',
+    '385-387',
+    '389',
+    '420',
+    '421',
+    '423',
+    '500-509',
+    '590-599',
+    '670',
+    '672-692',
+    '800',
+    '808',
+    '850',
+    '852',
+    '853',
+    '855',
+    '856',
+    '870',
+    '878',
+    '880-883',
+    '886',
+    '888',
+    '960-968',
+    '970-977',
+    '979',
+    '992-998',
   ].flatMap((range) => {
     const [from, to = from] = range.split('-');
     const codes: string[] = [];
@@ -44,12 +95,52 @@ const COUNTRY_CODES: ReadonlySet<string> = new Set(
  * separator (`+4915112345678`), where nothing else tells a phone from a counter (`+12345678 bytes`).
  */
 const NATIONAL_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {
-  '1': [10, 10], '7': [10, 10], '20': [8, 10], '27': [9, 9], '30': [10, 10], '31': [9, 9], '32': [8, 9], '33': [9, 9],
-  '34': [9, 9], '36': [8, 9], '39': [6, 11], '40': [9, 9], '41': [9, 9], '43': [7, 13], '44': [9, 10], '45': [8, 8],
-  '46': [7, 10], '47': [8, 8], '48': [9, 9], '49': [7, 13], '51': [8, 9], '52': [10, 10], '53': [8, 8], '54': [10, 11],
-  '55': [10, 11], '56': [9, 9], '57': [10, 10], '58': [10, 10], '60': [8, 10], '61': [9, 9], '62': [8, 12], '63': [8, 10],
-  '64': [8, 10], '65': [8, 8], '66': [8, 9], '81': [9, 10], '82': [8, 10], '84': [9, 10], '86': [10, 11], '90': [10, 10],
-  '91': [10, 10], '92': [9, 10], '93': [9, 9], '94': [9, 9], '95': [8, 10], '98': [10, 10],
+  '1': [10, 10],
+  '7': [10, 10],
+  '20': [8, 10],
+  '27': [9, 9],
+  '30': [10, 10],
+  '31': [9, 9],
+  '32': [8, 9],
+  '33': [9, 9],
+  '34': [9, 9],
+  '36': [8, 9],
+  '39': [6, 11],
+  '40': [9, 9],
+  '41': [9, 9],
+  '43': [7, 13],
+  '44': [9, 10],
+  '45': [8, 8],
+  '46': [7, 10],
+  '47': [8, 8],
+  '48': [9, 9],
+  '49': [7, 13],
+  '51': [8, 9],
+  '52': [10, 10],
+  '53': [8, 8],
+  '54': [10, 11],
+  '55': [10, 11],
+  '56': [9, 9],
+  '57': [10, 10],
+  '58': [10, 10],
+  '60': [8, 10],
+  '61': [9, 9],
+  '62': [8, 12],
+  '63': [8, 10],
+  '64': [8, 10],
+  '65': [8, 8],
+  '66': [8, 9],
+  '81': [9, 10],
+  '82': [8, 10],
+  '84': [9, 10],
+  '86': [10, 11],
+  '90': [10, 10],
+  '91': [10, 10],
+  '92': [9, 10],
+  '93': [9, 9],
+  '94': [9, 9],
+  '95': [8, 10],
+  '98': [10, 10],
 };
 const OTHER_NATIONAL_LENGTH: readonly [number, number] = [6, 12];
 
@@ -108,8 +199,7 @@ function maskInternationalPhone(match: string, nextCharCode: number): string {
   if (digits.length < 8 || !endsCleanly) return match;
   // Written in groups, the first group is the country code (`+44 20 ...`); written in one run, the run
   // must split into a country code and a national number of a length that country uses.
-  const plausible =
-    groups > 1 && firstGroupDigits <= 3 ? COUNTRY_CODES.has(digits.slice(0, firstGroupDigits)) : isPlausibleCompactNumber(digits);
+  const plausible = groups > 1 && firstGroupDigits <= 3 ? COUNTRY_CODES.has(digits.slice(0, firstGroupDigits)) : isPlausibleCompactNumber(digits);
   if (!plausible) return match;
   return PHONE_MASK_PREFIX + digits.slice(-4) + match.slice(numberLength);
 }
@@ -138,7 +228,6 @@ function maskNationalPhone(match: string): string {
 function isWordCharCode(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
-
 
 /**
  * North American numbers without "+": `415-555-0199`, `(415) 555-0132`, `1-415-555-0199`,

@@ -27,14 +27,38 @@ export type KeySensitivity =
 
 /** Terms from the product spec, written as glued lowercase words. */
 const BUILT_IN_TERMS = [
-  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'apikey', 'accesstoken',
-  'refreshtoken', 'idtoken', 'clientsecret', 'auth', 'authorization', 'session', 'sessionid',
-  'cookie', 'creditcard', 'cardnumber', 'cvv', 'cvc', 'ssn', 'privatekey',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'clientsecret',
+  'auth',
+  'authorization',
+  'session',
+  'sessionid',
+  'cookie',
+  'creditcard',
+  'cardnumber',
+  'cvv',
+  'cvc',
+  'ssn',
+  'privatekey',
   // Not in the spec's list, but the same kind of value: AWS access keys, SigV4 credentials, raw JWTs.
-  'accesskey', 'credential', 'credentials', 'jwt',
+  'accesskey',
+  'credential',
+  'credentials',
+  'jwt',
   // Signed URLs: Azure SAS `sig`, `X-Amz-Signature`, `X-Goog-Signature`. instrumentation-http redacts
   // these in url.full, instrumentation-undici does not, so fetch CLIENT spans carried a working URL.
-  'sig', 'signature',
+  'sig',
+  'signature',
 ];
 
 /** Long enough to be recognised at the end of a glued lowercase word (`dbpassword`, `xsrftoken`). */
@@ -42,11 +66,39 @@ const SUFFIX_TERMS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'ap
 
 /** A sensitive word directly followed by one of these describes the secret rather than holding it. */
 const HARMLESS_QUALIFIERS = new Set([
-  'count', 'counts', 'type', 'types', 'length', 'len', 'size', 'limit', 'usage', 'used', 'ttl', 'expires',
-  'expiry', 'expiration', 'timeout', 'duration', 'age', 'enabled', 'required', 'policy', 'strength',
-  'min', 'max', 'rotated', 'changed', 'updated', 'status', 'valid', 'present',
+  'count',
+  'counts',
+  'type',
+  'types',
+  'length',
+  'len',
+  'size',
+  'limit',
+  'usage',
+  'used',
+  'ttl',
+  'expires',
+  'expiry',
+  'expiration',
+  'timeout',
+  'duration',
+  'age',
+  'enabled',
+  'required',
+  'policy',
+  'strength',
+  'min',
+  'max',
+  'rotated',
+  'changed',
+  'updated',
+  'status',
+  'valid',
+  'present',
   // `SignatureVersion=4`, `signature_method=HMAC-SHA1`: how a signature is made, not the signature.
-  'version', 'algorithm', 'method',
+  'version',
+  'algorithm',
+  'method',
 ]);
 
 /** Words whose value is a whole header line rather than one token. */

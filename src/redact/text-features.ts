@@ -111,7 +111,5 @@ function isPhonePrefixContinuation(code: number): boolean {
 
 /** `[\w.+-]`: word characters, dot, plus, dash. */
 function isNumberContinuation(code: number): boolean {
-  return (
-    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 46 || code === 43 || code === 45
-  );
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 46 || code === 43 || code === 45;
 }

@@ -50,7 +50,8 @@ function anyValue(value: OtlpAnyValue | undefined): unknown {
     return Number.isSafeInteger(n) ? n : String(value.intValue);
   }
   if (value.doubleValue !== undefined) return Number(value.doubleValue);
-  if (value.arrayValue !== undefined) return Array.isArray(value.arrayValue.values) ? value.arrayValue.values.map((item) => anyValue(item as OtlpAnyValue)) : [];
+  if (value.arrayValue !== undefined)
+    return Array.isArray(value.arrayValue.values) ? value.arrayValue.values.map((item) => anyValue(item as OtlpAnyValue)) : [];
   if (value.kvlistValue !== undefined) return attributesOf(value.kvlistValue.values);
   if (value.bytesValue !== undefined) return value.bytesValue; // base64, as written
   return null;
@@ -107,7 +108,10 @@ function toJsonSpan(span: Record<string, unknown>, resource: Record<string, unkn
       attributes: attributesOf(event.attributes),
     })),
     links: arrayOf(span.links).map((link) => ({ traceId: hexId(link.traceId), spanId: hexId(link.spanId), attributes: attributesOf(link.attributes) })),
-    status: { code: enumName(status.code, STATUS_CODES, 'STATUS_CODE_') ?? 'UNSET', message: typeof status.message === 'string' && status.message !== '' ? status.message : undefined },
+    status: {
+      code: enumName(status.code, STATUS_CODES, 'STATUS_CODE_') ?? 'UNSET',
+      message: typeof status.message === 'string' && status.message !== '' ? status.message : undefined,
+    },
     resource,
     scope,
   };

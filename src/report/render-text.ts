@@ -60,7 +60,9 @@ export function renderText(report: Report): string {
   out.push('');
 
   const { errors } = report;
-  out.push(`Errors: ${errors.total} trace${errors.total === 1 ? '' : 's'} with errors${errors.total > errors.traces.length ? ` (newest ${errors.traces.length} shown)` : ''}`);
+  out.push(
+    `Errors: ${errors.total} trace${errors.total === 1 ? '' : 's'} with errors${errors.total > errors.traces.length ? ` (newest ${errors.traces.length} shown)` : ''}`,
+  );
   if (errors.traces.length > 0)
     out.push(
       ...alignColumns([

@@ -79,7 +79,12 @@ export interface FinalExport {
   awaitFinalExport(deadline: number): boolean;
 }
 
-export function installExitHooks(processor: WorkerSpanProcessor, config: AgentConfig, logger: AgentLogger, finalExports: readonly FinalExport[] = []): () => void {
+export function installExitHooks(
+  processor: WorkerSpanProcessor,
+  config: AgentConfig,
+  logger: AgentLogger,
+  finalExports: readonly FinalExport[] = [],
+): () => void {
   const flushBeforeExit = () =>
     safely('flush at exit', undefined, () => {
       // Requests still in flight (process.exit() in a handler, a signal mid-request) end here, or be lost.
@@ -92,7 +97,9 @@ export function installExitHooks(processor: WorkerSpanProcessor, config: AgentCo
       processor.reportDroppedSpans();
       for (const other of finalExports) {
         if (!safely(`final ${other.what} export`, true, () => other.awaitFinalExport(deadline))) {
-          logger.warn(`exporting ${other.what} at exit took longer than TRACING_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; the last ${other.what} were not exported`);
+          logger.warn(
+            `exporting ${other.what} at exit took longer than TRACING_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; the last ${other.what} were not exported`,
+          );
         }
       }
     });

@@ -195,8 +195,7 @@ function startExportWorker(data: ExportWorkerData): void {
     {
       error: (message) => logger.warnRateLimited(diagKey(message), message),
       // Queue-full drops are counted (DroppedSpanCounter) and reported at exit; keep them at debug.
-      warn: (message) =>
-        /maxQueueSize reached/.test(message) ? logger.debug(message) : logger.warnRateLimited(diagKey(message), message),
+      warn: (message) => (/maxQueueSize reached/.test(message) ? logger.debug(message) : logger.warnRateLimited(diagKey(message), message)),
       info: (message) => logger.debug(message),
       debug: (message) => logger.debug(message),
       verbose: () => {},

@@ -73,7 +73,9 @@ function createOtlpGrpcExporter(config: AgentConfig): NamedExporter {
   const ca = readCa(config);
   const client = readClientIdentity(config);
   const credentials =
-    url.startsWith('https:') || ca || client ? grpc.credentials.createSsl(ca ?? null, client?.key ?? null, client?.cert ?? null) : grpc.credentials.createInsecure();
+    url.startsWith('https:') || ca || client
+      ? grpc.credentials.createSsl(ca ?? null, client?.key ?? null, client?.cert ?? null)
+      : grpc.credentials.createInsecure();
   const options = grpcBase.convertLegacyOtlpGrpcOptions(
     {
       url,
@@ -170,36 +172,40 @@ class OtlpHttpTransport {
 
   private _attempt(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     return new Promise<ExportResponse>((resolve) => {
-      const req = this._request(this._url, { method: 'POST', headers: { ...this._headers, 'Content-Length': String(data.byteLength) }, agent: this._agent }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BODY_BYTES) {
-            resolve({ status: 'failure', error: new Error(`OTLP export response body exceeded size limit of ${MAX_RESPONSE_BODY_BYTES} bytes`) });
-            res.destroy();
-            return;
-          }
-          chunks.push(chunk);
-        });
-        // As upstream: a body cut short after a 2xx status still delivered the spans.
-        res.on('error', (error) => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status <= 299) resolve({ status: 'success' });
-          else if (RETRYABLE_HTTP_STATUSES.has(status)) resolve({ status: 'retryable', error, retryInMillis: parseRetryAfterMs(res.headers['retry-after']) });
-          else resolve({ status: 'failure', error });
-        });
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status <= 299) {
-            resolve({ status: 'success', data: Buffer.concat(chunks) });
-          } else if (RETRYABLE_HTTP_STATUSES.has(status)) {
-            resolve({ status: 'retryable', retryInMillis: parseRetryAfterMs(res.headers['retry-after']) });
-          } else {
-            resolve({ status: 'failure', error: this._newHttpError(res.statusMessage, status, Buffer.concat(chunks).toString()) });
-          }
-        });
-      });
+      const req = this._request(
+        this._url,
+        { method: 'POST', headers: { ...this._headers, 'Content-Length': String(data.byteLength) }, agent: this._agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BODY_BYTES) {
+              resolve({ status: 'failure', error: new Error(`OTLP export response body exceeded size limit of ${MAX_RESPONSE_BODY_BYTES} bytes`) });
+              res.destroy();
+              return;
+            }
+            chunks.push(chunk);
+          });
+          // As upstream: a body cut short after a 2xx status still delivered the spans.
+          res.on('error', (error) => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status <= 299) resolve({ status: 'success' });
+            else if (RETRYABLE_HTTP_STATUSES.has(status)) resolve({ status: 'retryable', error, retryInMillis: parseRetryAfterMs(res.headers['retry-after']) });
+            else resolve({ status: 'failure', error });
+          });
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status <= 299) {
+              resolve({ status: 'success', data: Buffer.concat(chunks) });
+            } else if (RETRYABLE_HTTP_STATUSES.has(status)) {
+              resolve({ status: 'retryable', retryInMillis: parseRetryAfterMs(res.headers['retry-after']) });
+            } else {
+              resolve({ status: 'failure', error: this._newHttpError(res.statusMessage, status, Buffer.concat(chunks).toString()) });
+            }
+          });
+        },
+      );
       req.setTimeout(Math.max(1, timeoutMillis), () => {
         req.destroy();
         resolve({ status: 'retryable', error: new Error('Request timed out') });

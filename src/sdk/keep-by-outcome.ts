@@ -32,7 +32,6 @@ import { wasTraceIdShown } from '../patches/request-spans';
 import type { KeptBy } from './kept-by';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
-
 /** How long a local trace's decision stays known for its late spans, and how many are remembered at most. */
 const DECISION_MEMORY_MS = 60_000;
 const DECISION_MEMORY_MAX = 10_000;

@@ -11,7 +11,8 @@ type Factory = () => TextMapPropagator;
 
 const FACTORIES: Record<Exclude<PropagatorName, 'none'>, Factory> = {
   // Upstream's, with Level 2's whole-header tracestate validation and random flag around it.
-  tracecontext: () => new TraceContextLevel2Propagator(new (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).W3CTraceContextPropagator()),
+  tracecontext: () =>
+    new TraceContextLevel2Propagator(new (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).W3CTraceContextPropagator()),
   baggage: () => new (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).W3CBaggagePropagator(),
   b3: () => {
     const { B3Propagator, B3InjectEncoding } = require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');

@@ -51,7 +51,8 @@ export function buildResource(config: AgentConfig, processAttributes: Attributes
   const detectors: import('@opentelemetry/resources').ResourceDetector[] = [];
   if (wanted.has('host')) detectors.push(resources.hostDetector);
   if (wanted.has('os')) detectors.push(resources.osDetector);
-  if (wanted.has('container')) detectors.push((require('@opentelemetry/resource-detector-container') as typeof import('@opentelemetry/resource-detector-container')).containerDetector);
+  if (wanted.has('container'))
+    detectors.push((require('@opentelemetry/resource-detector-container') as typeof import('@opentelemetry/resource-detector-container')).containerDetector);
   if (wanted.has('aws')) {
     const aws = require('@opentelemetry/resource-detector-aws') as typeof import('@opentelemetry/resource-detector-aws');
     detectors.push(aws.awsEc2Detector, aws.awsEcsDetector, aws.awsEksDetector, aws.awsBeanstalkDetector, aws.awsLambdaDetector);
@@ -59,10 +60,18 @@ export function buildResource(config: AgentConfig, processAttributes: Attributes
   if (wanted.has('gcp')) detectors.push((require('@opentelemetry/resource-detector-gcp') as typeof import('@opentelemetry/resource-detector-gcp')).gcpDetector);
   if (wanted.has('azure')) {
     const azure = require('@opentelemetry/resource-detector-azure') as typeof import('@opentelemetry/resource-detector-azure');
-    detectors.push(azure.azureAppServiceDetector, azure.azureFunctionsDetector, azure.azureVmDetector, azure.azureAksDetector, azure.azureContainerAppsDetector);
+    detectors.push(
+      azure.azureAppServiceDetector,
+      azure.azureFunctionsDetector,
+      azure.azureVmDetector,
+      azure.azureAksDetector,
+      azure.azureContainerAppsDetector,
+    );
   }
   if (wanted.has('alibaba')) {
-    detectors.push((require('@opentelemetry/resource-detector-alibaba-cloud') as typeof import('@opentelemetry/resource-detector-alibaba-cloud')).alibabaCloudEcsDetector);
+    detectors.push(
+      (require('@opentelemetry/resource-detector-alibaba-cloud') as typeof import('@opentelemetry/resource-detector-alibaba-cloud')).alibabaCloudEcsDetector,
+    );
   }
   let resource = resources.defaultResource().merge(resources.detectResources({ detectors }));
   if (wanted.has('process')) resource = resource.merge(resources.resourceFromAttributes(processAttributes));

@@ -95,9 +95,7 @@ export class AgentSampler implements Sampler {
   /** `recordUnsampled`: whether spans head sampling drops are still recorded, for keep-by-outcome.ts. */
   constructor(config: AgentConfig, recordUnsampled: boolean) {
     this._root = ratioSampler(config.sampleRate);
-    this._rules = config.samplingRules
-      .filter((rule) => rule.service === undefined || rule.service === config.serviceName)
-      .map(compileRule);
+    this._rules = config.samplingRules.filter((rule) => rule.service === undefined || rule.service === config.serviceName).map(compileRule);
     this._bucket = config.maxTracesPerSecond !== undefined ? new TokenBucket(config.maxTracesPerSecond) : undefined;
     this._recordUnsampled = recordUnsampled;
     this._parentBased = config.samplerParentBased;

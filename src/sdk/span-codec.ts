@@ -167,7 +167,12 @@ export class SpanBatchEncoder {
 
   private _writeSpan(span: ReadableSpan, keptByKey: string | undefined, keptBy: string | undefined): void {
     const context = span.spanContext();
-    this._context(context.traceId, context.spanId, keptBy !== undefined ? context.traceFlags | TraceFlags.SAMPLED : context.traceFlags, context.traceState?.serialize() || undefined);
+    this._context(
+      context.traceId,
+      context.spanId,
+      keptBy !== undefined ? context.traceFlags | TraceFlags.SAMPLED : context.traceFlags,
+      context.traceState?.serialize() || undefined,
+    );
     this._id(span.parentSpanContext?.spanId);
     this._value(span.name);
     this._value(span.kind);
@@ -413,7 +418,12 @@ class SpanBatchDecoder {
     const attributes = this._value() as Attributes;
     const events: SpanEventRecord[] = new Array(this._varint());
     for (let i = 0; i < events.length; i++) {
-      events[i] = { name: this._value() as string, time: this._value() as HrTime, attributes: this._value() as Attributes | undefined, droppedAttributesCount: this._value() as number | undefined };
+      events[i] = {
+        name: this._value() as string,
+        time: this._value() as HrTime,
+        attributes: this._value() as Attributes | undefined,
+        droppedAttributesCount: this._value() as number | undefined,
+      };
     }
     const links: SpanLinkRecord[] = new Array(this._varint());
     for (let i = 0; i < links.length; i++) {
@@ -443,7 +453,12 @@ class SpanBatchDecoder {
   }
 
   private _context(): SpanContextRecord {
-    return { traceId: this._value() as string, spanId: this._value() as string, traceFlags: this._value() as number, traceState: this._value() as string | undefined };
+    return {
+      traceId: this._value() as string,
+      spanId: this._value() as string,
+      traceFlags: this._value() as number,
+      traceState: this._value() as string | undefined,
+    };
   }
 
   private _text(latin1: boolean, tabled: boolean): string {

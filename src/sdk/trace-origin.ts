@@ -49,7 +49,10 @@ export class TraceOriginPropagator implements TextMapPropagator {
     const extracted = this._propagator.extract(context, carrier, getter);
     const remote = trace.getSpanContext(extracted);
     if (remote === undefined || remote.isRemote !== true || !trace.isSpanContextValid(remote)) return extracted;
-    return extracted.setValue(JOINED_TRACE, { traceId: remote.traceId, random: (remote.traceFlags & TRACE_FLAG_RANDOM) === TRACE_FLAG_RANDOM } satisfies JoinedTrace);
+    return extracted.setValue(JOINED_TRACE, {
+      traceId: remote.traceId,
+      random: (remote.traceFlags & TRACE_FLAG_RANDOM) === TRACE_FLAG_RANDOM,
+    } satisfies JoinedTrace);
   }
 
   fields(): string[] {

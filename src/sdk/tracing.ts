@@ -41,7 +41,9 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
   // Keeping by outcome only when something exports and a TRACING_KEEP_* rule is on: otherwise
   // unsampled spans are never recorded in the first place.
   const keepingProcessor =
-    exportProcessor !== undefined && (config.keepErrors || config.keepSlowerThanMs !== undefined) ? new OutcomeKeepingProcessor(config, exportProcessor, logger) : undefined;
+    exportProcessor !== undefined && (config.keepErrors || config.keepSlowerThanMs !== undefined)
+      ? new OutcomeKeepingProcessor(config, exportProcessor, logger)
+      : undefined;
   if (exportProcessor !== undefined && keepingProcessor !== undefined) exportProcessor.keepCounts = keepingProcessor.counts;
   const sampler = new AgentSampler(config, keepingProcessor !== undefined);
   const provider = new TracerProvider({
@@ -138,4 +140,3 @@ function keepAgentGlobals(
     logger.debug(`cannot guard the OpenTelemetry API globals (${errorMessage(err)})`);
   }
 }
-

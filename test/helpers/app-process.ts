@@ -41,8 +41,7 @@ export function baseEnv(): Record<string, string> {
 }
 
 export function nodeCommand(script: string, options: AppOptions = {}): { command: string; args: string[] } {
-  const agentArgs =
-    options.agent === 'none' ? [] : options.agent === 'import' ? ['--import', REGISTER] : ['-r', REGISTER];
+  const agentArgs = options.agent === 'none' ? [] : options.agent === 'import' ? ['--import', REGISTER] : ['-r', REGISTER];
   return {
     command: options.nodePath ?? process.env.TEST_NODE_PATH ?? process.execPath,
     args: [...agentArgs, ...(options.nodeArgs ?? []), script, ...(options.args ?? [])],
@@ -70,10 +69,7 @@ export function startApp(script: string, options: AppOptions = {}): RunningApp {
   const waitForOutput = (text: string, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {
       if (stdout.includes(text)) return resolve();
-      const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for "${text}"\nstdout:\n${stdout}\nstderr:\n${stderr}`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}"\nstdout:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
       const check = () => {
         if (stdout.includes(text)) {
           clearTimeout(timer);

@@ -97,7 +97,17 @@ function interimResponses(data: Buffer): { blocks: string[]; start: number } {
 export function parseResponse(all: Buffer, head = false): RawResponse {
   const interim = interimResponses(all);
   const raw = all.subarray(interim.start);
-  const result: RawResponse = { raw: all, interim: interim.blocks, statusLine: '', status: 0, headers: [], body: Buffer.alloc(0), chunked: false, chunkSizes: [], problems: [] };
+  const result: RawResponse = {
+    raw: all,
+    interim: interim.blocks,
+    statusLine: '',
+    status: 0,
+    headers: [],
+    body: Buffer.alloc(0),
+    chunked: false,
+    chunkSizes: [],
+    problems: [],
+  };
   if (raw.length === 0) {
     result.problems.push('empty reply: the server closed the connection without sending a final response');
     return result;

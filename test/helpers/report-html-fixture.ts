@@ -11,7 +11,17 @@ const at = (ms: number) => (T0 + BigInt(Math.round(ms * 1e6))).toString();
 export const HOSTILE_NAME = 'GET /search?q=</script><script>alert(1)</script>';
 export const HOSTILE_ATTRIBUTE = '"><img src=x onerror=alert(2)> </script><!--';
 
-function span(traceId: string, spanId: string, parentSpanId: string, service: string, name: string, kind: string, startMs: number, durationMs: number, extra: Partial<ReportSpan> = {}): ReportSpan {
+function span(
+  traceId: string,
+  spanId: string,
+  parentSpanId: string,
+  service: string,
+  name: string,
+  kind: string,
+  startMs: number,
+  durationMs: number,
+  extra: Partial<ReportSpan> = {},
+): ReportSpan {
   return {
     traceId,
     spanId,
@@ -42,9 +52,15 @@ const slowTrace: TraceTree = {
   hasError: false,
   // Deliberately not in tree order: the renderer sorts.
   spans: [
-    span(SLOW, '0000000000000004', '0000000000000003', 'inventory', 'GET /stock/:id', 'SERVER', 22, 400, { attributes: { 'http.route': '/stock/:id', 'http.response.status_code': 200 } }),
-    span(SLOW, '0000000000000001', '', 'web', 'GET /checkout', 'SERVER', 0, 480, { attributes: { 'http.route': '/checkout', 'url.full': 'http://web.local/checkout', 'user.note': HOSTILE_ATTRIBUTE } }),
-    span(SLOW, '0000000000000005', '0000000000000002', 'shop', 'POST', 'CLIENT', 430, 35, { attributes: { 'server.address': 'payments.internal', 'http.response.status_code': 200 } }),
+    span(SLOW, '0000000000000004', '0000000000000003', 'inventory', 'GET /stock/:id', 'SERVER', 22, 400, {
+      attributes: { 'http.route': '/stock/:id', 'http.response.status_code': 200 },
+    }),
+    span(SLOW, '0000000000000001', '', 'web', 'GET /checkout', 'SERVER', 0, 480, {
+      attributes: { 'http.route': '/checkout', 'url.full': 'http://web.local/checkout', 'user.note': HOSTILE_ATTRIBUTE },
+    }),
+    span(SLOW, '0000000000000005', '0000000000000002', 'shop', 'POST', 'CLIENT', 430, 35, {
+      attributes: { 'server.address': 'payments.internal', 'http.response.status_code': 200 },
+    }),
     span(SLOW, '0000000000000002', '0000000000000001', 'shop', 'GET /cart', 'SERVER', 10, 460),
     span(SLOW, '0000000000000003', '0000000000000002', 'shop', 'GET', 'CLIENT', 20, 405),
   ],
@@ -59,12 +75,25 @@ const failedTrace: TraceTree = {
   operation: HOSTILE_NAME,
   hasError: true,
   spans: [
-    span(FAILED, '1000000000000001', '', 'web', HOSTILE_NAME, 'SERVER', 1000, 120, { status: { code: 'ERROR' }, attributes: { 'http.response.status_code': 500 } }),
+    span(FAILED, '1000000000000001', '', 'web', HOSTILE_NAME, 'SERVER', 1000, 120, {
+      status: { code: 'ERROR' },
+      attributes: { 'http.response.status_code': 500 },
+    }),
     span(FAILED, '1000000000000002', '1000000000000001', 'web', 'GET', 'CLIENT', 1005, 100, { status: { code: 'ERROR' } }),
     span(FAILED, '1000000000000003', '1000000000000002', 'shop', 'GET /cart', 'SERVER', 1010, 90, {
       status: { code: 'ERROR', message: 'card declined' },
       attributes: { 'http.route': '/cart', 'http.response.status_code': 500 },
-      events: [{ name: 'exception', timeUnixNano: at(1090), attributes: { 'exception.type': 'Error', 'exception.message': 'card [REDACTED] declined for [REDACTED]', 'exception.stacktrace': 'Error: card declined\n    at handler (/app/shop.js:10:11)' } }],
+      events: [
+        {
+          name: 'exception',
+          timeUnixNano: at(1090),
+          attributes: {
+            'exception.type': 'Error',
+            'exception.message': 'card [REDACTED] declined for [REDACTED]',
+            'exception.stacktrace': 'Error: card declined\n    at handler (/app/shop.js:10:11)',
+          },
+        },
+      ],
     }),
   ],
 };
@@ -78,7 +107,9 @@ const failedFastTrace: TraceTree = {
   operation: 'GET /cart',
   hasError: true,
   spans: [
-    span(FAILED_FAST, '2000000000000001', '', 'shop', 'GET /cart', 'SERVER', 2000, 8, { events: [{ name: 'exception', timeUnixNano: at(2004), attributes: { 'exception.type': 'TypeError', 'exception.message': 'x is undefined' } }] }),
+    span(FAILED_FAST, '2000000000000001', '', 'shop', 'GET /cart', 'SERVER', 2000, 8, {
+      events: [{ name: 'exception', timeUnixNano: at(2004), attributes: { 'exception.type': 'TypeError', 'exception.message': 'x is undefined' } }],
+    }),
   ],
 };
 
@@ -94,8 +125,25 @@ export function buildFixtureReport(): Report {
     errors: {
       total: 3,
       traces: [
-        { traceId: FAILED_FAST, startTimeUnixNano: at(2000), service: 'shop', operation: 'GET /cart', exceptionType: 'TypeError', exceptionMessage: 'x is undefined', errorSpanCount: 1 },
-        { traceId: FAILED, startTimeUnixNano: at(1000), service: 'web', operation: HOSTILE_NAME, statusCode: 500, exceptionType: 'Error', exceptionMessage: 'card [REDACTED] declined for [REDACTED]', errorSpanCount: 3 },
+        {
+          traceId: FAILED_FAST,
+          startTimeUnixNano: at(2000),
+          service: 'shop',
+          operation: 'GET /cart',
+          exceptionType: 'TypeError',
+          exceptionMessage: 'x is undefined',
+          errorSpanCount: 1,
+        },
+        {
+          traceId: FAILED,
+          startTimeUnixNano: at(1000),
+          service: 'web',
+          operation: HOSTILE_NAME,
+          statusCode: 500,
+          exceptionType: 'Error',
+          exceptionMessage: 'card [REDACTED] declined for [REDACTED]',
+          errorSpanCount: 3,
+        },
       ],
     },
     graph: {

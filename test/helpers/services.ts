@@ -133,7 +133,18 @@ export async function startPostgres(): Promise<RunningService> {
     throw new Error(`initdb failed (${init.status}):\n${init.stdout}\n${init.stderr}`);
   }
   const port = await freePort();
-  const [serverCommand, ...serverArgs] = command('postgres', ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
+  const [serverCommand, ...serverArgs] = command('postgres', [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+  ]);
   const child = spawn(serverCommand, serverArgs, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     await waitForLine(child, /database system is ready to accept connections/, 'postgres');

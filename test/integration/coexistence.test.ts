@@ -15,7 +15,7 @@ function agentLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.startsWith('otel-agent:'));
 }
 
-describe('coexistence with the app\'s own OpenTelemetry and worker threads (integration)', function () {
+describe("coexistence with the app's own OpenTelemetry and worker threads (integration)", function () {
   this.timeout(60_000);
   const apps: RunningApp[] = [];
   const receivers: Receiver[] = [];
@@ -70,7 +70,9 @@ describe('coexistence with the app\'s own OpenTelemetry and worker threads (inte
       expect(app.stderr).not.to.match(/duplicate registration|Error:/i);
       const lines = agentLines(app.stderr);
       expect(lines, app.stderr).to.have.length(1);
-      expect(lines[0]).to.match(/registered its own OpenTelemetry tracer provider/).and.match(/exported by the agent/);
+      expect(lines[0])
+        .to.match(/registered its own OpenTelemetry tracer provider/)
+        .and.match(/exported by the agent/);
     });
   }
 

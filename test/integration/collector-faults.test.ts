@@ -264,7 +264,10 @@ describe('collector faults (integration)', function () {
               15_000,
             );
             let done = false;
-            void arrived.then(() => (done = true), () => (done = true));
+            void arrived.then(
+              () => (done = true),
+              () => (done = true),
+            );
             while (!done) {
               expect((await get(port, '/users/after-recovery')).status).to.equal(200);
               await new Promise((resolve) => setTimeout(resolve, 250));

@@ -120,7 +120,12 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'large JSON error, identity', path: '/error/large', status: 500 },
   { name: 'raw writeHead JSON error, gzip accepted (compressed)', path: '/error/raw', headers: [['Accept-Encoding', 'gzip']], status: 500 },
   { name: 'write() chunks JSON error, gzip accepted (compressed)', path: '/error/chunks', headers: [['Accept-Encoding', 'gzip']], status: 500 },
-  { name: 'raw writeHead with Content-Length, gzip accepted (under the threshold)', path: '/error/raw-length', headers: [['Accept-Encoding', 'gzip']], status: 500 },
+  {
+    name: 'raw writeHead with Content-Length, gzip accepted (under the threshold)',
+    path: '/error/raw-length',
+    headers: [['Accept-Encoding', 'gzip']],
+    status: 500,
+  },
   { name: 'large JSON error, brotli accepted (compressed)', path: '/error/large', headers: [['Accept-Encoding', 'br']], status: 500 },
   { name: 'JSON error over 64 KiB (passes through)', path: '/error/huge', status: 500 },
   { name: 'res.sendStatus(500) (text)', path: '/error/send-status', status: 500, bareBody: /^Internal Server Error$/ },
@@ -144,14 +149,45 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'res.sendFile missing file -> JSON 404', path: '/download-missing', status: 404 },
   // multer
   { name: 'multer upload', method: 'POST', path: '/upload', headers: uploadHeaders, body: uploadBody, status: 201, bareBody: /"size":13/ },
-  { name: 'multer upload with Expect: 100-continue', method: 'POST', path: '/upload', headers: [...uploadHeaders, ['Expect', '100-continue']], body: uploadBody, status: 201, bareInterim: /^HTTP\/1\.1 100 Continue$/ },
+  {
+    name: 'multer upload with Expect: 100-continue',
+    method: 'POST',
+    path: '/upload',
+    headers: [...uploadHeaders, ['Expect', '100-continue']],
+    body: uploadBody,
+    status: 201,
+    bareInterim: /^HTTP\/1\.1 100 Continue$/,
+  },
   { name: 'multer file too large -> JSON 413', method: 'POST', path: '/upload', headers: uploadHeaders, body: uploadTooLarge, status: 413 },
   // body-parser
   { name: 'body-parser json', method: 'POST', path: '/body/json', headers: jsonHeaders, body: jsonBody, status: 200, bareBody: /Ada/ },
   { name: 'body-parser invalid json -> JSON 400', method: 'POST', path: '/body/json', headers: jsonHeaders, body: '{"name": nope', status: 400 },
-  { name: 'body-parser json over the limit -> JSON 413', method: 'POST', path: '/body/json', headers: jsonHeaders, body: JSON.stringify({ pad: 'x'.repeat(2000) }), status: 413 },
-  { name: 'body-parser urlencoded', method: 'POST', path: '/body/urlencoded', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: 'a=1&b=two', status: 200, bareBody: /"b":"two"/ },
-  { name: 'body-parser raw', method: 'POST', path: '/body/raw', headers: [['Content-Type', 'application/octet-stream']], body: Buffer.from([0, 1, 2, 255]), status: 200, bareBody: /"bytes":4/ },
+  {
+    name: 'body-parser json over the limit -> JSON 413',
+    method: 'POST',
+    path: '/body/json',
+    headers: jsonHeaders,
+    body: JSON.stringify({ pad: 'x'.repeat(2000) }),
+    status: 413,
+  },
+  {
+    name: 'body-parser urlencoded',
+    method: 'POST',
+    path: '/body/urlencoded',
+    headers: [['Content-Type', 'application/x-www-form-urlencoded']],
+    body: 'a=1&b=two',
+    status: 200,
+    bareBody: /"b":"two"/,
+  },
+  {
+    name: 'body-parser raw',
+    method: 'POST',
+    path: '/body/raw',
+    headers: [['Content-Type', 'application/octet-stream']],
+    body: Buffer.from([0, 1, 2, 255]),
+    status: 200,
+    bareBody: /"bytes":4/,
+  },
   { name: 'body-parser text', method: 'POST', path: '/body/text', headers: [['Content-Type', 'text/plain']], body: 'shout', status: 200, bareBody: /SHOUT/ },
   // cookie-parser
   { name: 'cookies set', path: '/cookies/set', status: 200 },
@@ -164,23 +200,54 @@ const EXPRESS_CASES: RequestCase[] = [
   { name: 'session + raw writeHead with Content-Length + end', path: '/session/error-raw-length', status: 500 },
   { name: 'session + write() chunks then end()', path: '/session/error-chunks', status: 500 },
   { name: 'session + raw writeHead + end, pipelined with the next request', path: '/session/error-raw', pipelined: true, status: 500 },
-  { name: 'session + res.status(500).json(), gzip accepted (under the threshold)', path: '/session/error-json', headers: [['Accept-Encoding', 'gzip']], status: 500 },
+  {
+    name: 'session + res.status(500).json(), gzip accepted (under the threshold)',
+    path: '/session/error-json',
+    headers: [['Accept-Encoding', 'gzip']],
+    status: 500,
+  },
   { name: 'session + raw writeHead + end, gzip accepted (compressed)', path: '/session/error-raw', headers: [['Accept-Encoding', 'gzip']], status: 500 },
   // cors
   {
     name: 'cors preflight OPTIONS',
     method: 'OPTIONS',
     path: '/api/cors',
-    headers: [['Origin', 'http://app.example'], ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'content-type']],
+    headers: [
+      ['Origin', 'http://app.example'],
+      ['Access-Control-Request-Method', 'PUT'],
+      ['Access-Control-Request-Headers', 'content-type'],
+    ],
     status: 204,
   },
   { name: 'cors actual request', method: 'PUT', path: '/api/cors', headers: [['Origin', 'http://app.example']], status: 200 },
   // method-override
-  { name: 'method-override POST -> DELETE', method: 'POST', path: '/resource/7', headers: [['X-HTTP-Method-Override', 'DELETE']], status: 200, bareBody: /"originalMethod":"POST"/ },
+  {
+    name: 'method-override POST -> DELETE',
+    method: 'POST',
+    path: '/resource/7',
+    headers: [['X-HTTP-Method-Override', 'DELETE']],
+    status: 200,
+    bareBody: /"originalMethod":"POST"/,
+  },
   { name: 'method-override POST -> PUT -> JSON 409', method: 'POST', path: '/resource/7', headers: [['X-HTTP-Method-Override', 'PUT']], status: 409 },
   // express-validator
-  { name: 'express-validator failure -> JSON 400', method: 'POST', path: '/signup', headers: signupHeaders, body: signupBad, status: 400, bareBody: /"errors"/ },
-  { name: 'express-validator success', method: 'POST', path: '/signup', headers: signupHeaders, body: JSON.stringify({ email: 'ada@example.com', age: 36 }), status: 201 },
+  {
+    name: 'express-validator failure -> JSON 400',
+    method: 'POST',
+    path: '/signup',
+    headers: signupHeaders,
+    body: signupBad,
+    status: 400,
+    bareBody: /"errors"/,
+  },
+  {
+    name: 'express-validator success',
+    method: 'POST',
+    path: '/signup',
+    headers: signupHeaders,
+    body: JSON.stringify({ email: 'ada@example.com', age: 36 }),
+    status: 201,
+  },
   // express-rate-limit: 2 a minute
   { name: 'rate limit 1/2', path: '/limited', status: 200 },
   { name: 'rate limit 2/2', path: '/limited', status: 200 },
@@ -245,7 +312,10 @@ function normalizedHeaders(response: RawResponse, dropFraming: boolean): string[
 
 function isJsonType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
-  const [type, ...params] = contentType.toLowerCase().split(';').map((part) => part.trim());
+  const [type, ...params] = contentType
+    .toLowerCase()
+    .split(';')
+    .map((part) => part.trim());
   const charset = params.find((param) => param.startsWith('charset='));
   return (type === 'application/json' || /^application\/[^/]+\+json$/.test(type)) && (charset === undefined || /^charset="?utf-8"?$/.test(charset));
 }
@@ -356,7 +426,10 @@ describe('compat: real middleware, bare vs agent, byte for byte (integration)', 
   let receiver: Receiver;
   let upstream: http.Server;
   const processes: RunningApp[] = [];
-  const apps = new Map<string, { bare: RunningApp; agent: RunningApp; bareEarlier: Map<string, RawResponse | undefined>; agentEarlier: Map<string, RawResponse | undefined> }>();
+  const apps = new Map<
+    string,
+    { bare: RunningApp; agent: RunningApp; bareEarlier: Map<string, RawResponse | undefined>; agentEarlier: Map<string, RawResponse | undefined> }
+  >();
   const exchanges = new Map<string, Exchange[]>();
   /** SERVER spans already matched to a request, so two requests to one path need two spans. */
   const claimed = new Set<string>();

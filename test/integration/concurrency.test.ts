@@ -114,7 +114,10 @@ describe('trace context under concurrency (integration)', function () {
       const echoed = [request.body.viaFetch, request.body.viaHttp].map((traceparent: string) => traceparent.split('-'));
       for (const [, traceId, spanId] of echoed) {
         expect(traceId, label).to.equal(request.traceId);
-        expect(clients.map((s) => s.spanId), label).to.include(spanId);
+        expect(
+          clients.map((s) => s.spanId),
+          label,
+        ).to.include(spanId);
       }
       expect(echoed[0][2], `${label}: fetch and http.get carried different client spans`).not.to.equal(echoed[1][2]);
     }

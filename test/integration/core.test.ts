@@ -33,7 +33,13 @@ describe('agent core (integration)', function () {
     const receiver = track(await startOtlpGrpcReceiver());
     const app = track(
       startApp(fixture('express5-app.js'), {
-        env: { ...FAST_EXPORT, TRACING_SERVICE_NAME: 'checkout', TRACING_SERVICE_VERSION: '1.2.3', TRACING_ENVIRONMENT: 'test', TRACING_ENDPOINT: receiver.url },
+        env: {
+          ...FAST_EXPORT,
+          TRACING_SERVICE_NAME: 'checkout',
+          TRACING_SERVICE_VERSION: '1.2.3',
+          TRACING_ENVIRONMENT: 'test',
+          TRACING_ENDPOINT: receiver.url,
+        },
       }),
     );
     const port = await app.port();
@@ -135,7 +141,7 @@ describe('agent core (integration)', function () {
     expect(clientSpans.map((s) => s.scope.name)).to.include.members(['@opentelemetry/instrumentation-undici', '@opentelemetry/instrumentation-http']);
   });
 
-  it('links two instrumented services: B continues A\'s trace with A\'s client span as parent (fetch and http.request)', async () => {
+  it("links two instrumented services: B continues A's trace with A's client span as parent (fetch and http.request)", async () => {
     const receiver = track(await startOtlpGrpcReceiver());
     const serviceB = track(startApp(fixture('express4/app.js'), { env: { ...FAST_EXPORT, TRACING_SERVICE_NAME: 'b', TRACING_ENDPOINT: receiver.url } }));
     const serviceA = track(startApp(fixture('express5-app.js'), { env: { ...FAST_EXPORT, TRACING_SERVICE_NAME: 'a', TRACING_ENDPOINT: receiver.url } }));
@@ -190,7 +196,10 @@ describe('agent core (integration)', function () {
       const fresh = spans.find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === `/users/invalid-${index}`)!;
       expect(fresh, invalid[index]).to.exist;
       expect(fresh.parentSpanId, invalid[index]).to.equal('');
-      expect(fresh.traceId, invalid[index]).to.match(/^[0-9a-f]{32}$/).and.not.equal(traceId).and.not.equal('0'.repeat(32));
+      expect(fresh.traceId, invalid[index])
+        .to.match(/^[0-9a-f]{32}$/)
+        .and.not.equal(traceId)
+        .and.not.equal('0'.repeat(32));
     }
   });
 

@@ -58,12 +58,15 @@ describe('pg and ioredis against real servers (integration)', function () {
     return { app, server, spans: receiver.spans };
   }
 
-  it('with no configuration, pg and ioredis CLIENT spans are children of the request\'s SERVER span, statements masked', async () => {
+  it("with no configuration, pg and ioredis CLIENT spans are children of the request's SERVER span, statements masked", async () => {
     const { server, spans, app } = await requestUsers42();
     const children = spans.filter((span) => span.parentSpanId === server.spanId && span.traceId === server.traceId);
 
     const pgSpans = children.filter((span) => span.scope.name === '@opentelemetry/instrumentation-pg');
-    expect(pgSpans.map((span) => span.kind), JSON.stringify(children.map((s) => s.name))).to.deep.equal(['CLIENT', 'CLIENT']);
+    expect(
+      pgSpans.map((span) => span.kind),
+      JSON.stringify(children.map((s) => s.name)),
+    ).to.deep.equal(['CLIENT', 'CLIENT']);
     for (const span of pgSpans) expect(span.attributes['db.system.name'] ?? span.attributes['db.system']).to.equal('postgresql');
     const statements = pgSpans.map(statementOf);
     // The literal is masked (README's email rule), the query's shape stays readable; a bound parameter never was in the text.

@@ -144,9 +144,7 @@ describe('error events (integration)', function () {
         expect(exceptionEvents(serverSpanAt(spans, '/ok')!)).to.have.length(0);
         expect(serverSpanAt(spans, '/ok')!.status.code).to.equal('UNSET');
         const failing = serverSpanAt(spans, '/sync-throw')!;
-        const layerEvents = spans
-          .filter((span) => span.traceId === failing.traceId && span.scope.name.includes('express'))
-          .flatMap(exceptionEvents);
+        const layerEvents = spans.filter((span) => span.traceId === failing.traceId && span.scope.name.includes('express')).flatMap(exceptionEvents);
         expect(layerEvents.length).to.be.greaterThan(0);
       });
     });
@@ -242,7 +240,9 @@ describe('error events (integration)', function () {
     it("an app's own uncaughtException listener receives the very value the handler threw", async () => {
       for (const mode of ['throw-null', 'throw-undefined', 'throw-message-getter', 'throw-proxy']) {
         const run = async (agent: boolean) => {
-          const app = track(startApp(fixture('errors-http-app.js'), { agent: agent ? 'require' : 'none', env: { MODE: mode, CATCH: '1', TRACING_ENDPOINT: receiver.url } }));
+          const app = track(
+            startApp(fixture('errors-http-app.js'), { agent: agent ? 'require' : 'none', env: { MODE: mode, CATCH: '1', TRACING_ENDPOINT: receiver.url } }),
+          );
           const port = await app.port();
           await fetch(`http://127.0.0.1:${port}/crash`).catch(() => undefined);
           return { ...(await app.exited()), stdout: comparableOutput(app.stdout) };

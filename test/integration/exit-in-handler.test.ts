@@ -36,7 +36,9 @@ describe('process.exit() inside a request handler (integration)', function () {
     });
     apps.push(app);
     const port = await app.port();
-    await fetch(`http://127.0.0.1:${port}/work`).then((response) => response.text()).catch(() => undefined);
+    await fetch(`http://127.0.0.1:${port}/work`)
+      .then((response) => response.text())
+      .catch(() => undefined);
     const exit = await app.exited();
     return { ...exit, stdout: app.stdout.replace(/LISTENING \d+/, ''), stderr: app.stderr };
   }

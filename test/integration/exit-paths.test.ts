@@ -84,7 +84,7 @@ describe('exit paths (integration)', function () {
 describe('exit before the export worker has started (integration)', function () {
   this.timeout(60_000);
 
-  it('a span ended and process.exit(3) in the main module\'s first tick: exit code 3 and the span arrives', async () => {
+  it("a span ended and process.exit(3) in the main module's first tick: exit code 3 and the span arrives", async () => {
     const receiver = await startOtlpGrpcReceiver();
     try {
       const exit = await runApp(fixture('sync-exit-app.js'), { env: { TRACING_EXPORTER: 'otlp', TRACING_ENDPOINT: receiver.url } });

@@ -87,7 +87,11 @@ function describeTrace(spans: ReceivedSpan[]) {
       parent: span.parentSpanId === '' ? '' : (byId.get(span.parentSpanId)?.name ?? `missing parent ${span.parentSpanId}`),
       status: span.status,
       attributes: stableAttributes(span.attributes),
-      events: span.events.map((event) => ({ name: event.name, attributes: stableAttributes(event.attributes), stack: 'exception.stacktrace' in event.attributes })),
+      events: span.events.map((event) => ({
+        name: event.name,
+        attributes: stableAttributes(event.attributes),
+        stack: 'exception.stacktrace' in event.attributes,
+      })),
     }))
     .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 }

@@ -55,7 +55,16 @@ const CASES: HostileCase[] = [
   { label: 'headers just under 16 KiB', app: 'express', target: '/users/1', headers: [paddedHeader('/users/1', HEADER_LIMIT - 100)], status: 200 },
   { label: 'headers over 16 KiB', app: 'express', target: '/users/1', headers: [paddedHeader('/users/1', HEADER_LIMIT + 1000)], status: 431 },
   { label: 'a 15 KiB baggage header', app: 'express', target: '/echo-headers', headers: [['baggage', `k=${'v'.repeat(15_000)}`]], status: 200 },
-  { label: 'a 15 KiB tracestate header', app: 'express', target: '/echo-headers', headers: [['traceparent', VALID_PARENT], ['tracestate', `k=${'v'.repeat(15_000)}`]], status: 200 },
+  {
+    label: 'a 15 KiB tracestate header',
+    app: 'express',
+    target: '/echo-headers',
+    headers: [
+      ['traceparent', VALID_PARENT],
+      ['tracestate', `k=${'v'.repeat(15_000)}`],
+    ],
+    status: 200,
+  },
   { label: 'a URL just under 16 KiB', app: 'express', target: `/users/${'9'.repeat(HEADER_LIMIT - 200)}`, status: 200 },
   // malformed traceparent
   ...(
@@ -71,7 +80,13 @@ const CASES: HostileCase[] = [
       ['empty fields', '00---'],
       ['100 commas', ','.repeat(100)],
     ] as const
-  ).map(([label, value]): HostileCase => ({ label: `traceparent: ${label}`, app: 'express', target: '/echo-headers', headers: [['traceparent', value]], status: 200 })),
+  ).map(([label, value]): HostileCase => ({
+    label: `traceparent: ${label}`,
+    app: 'express',
+    target: '/echo-headers',
+    headers: [['traceparent', value]],
+    status: 200,
+  })),
   // malformed tracestate (with a valid parent, so it is parsed)
   ...(
     [
@@ -85,7 +100,10 @@ const CASES: HostileCase[] = [
     label: `tracestate: ${label}`,
     app: 'express',
     target: '/echo-headers',
-    headers: [['traceparent', VALID_PARENT], ['tracestate', value]],
+    headers: [
+      ['traceparent', VALID_PARENT],
+      ['tracestate', value],
+    ],
     status: 200,
   })),
   // malformed baggage
@@ -116,7 +134,17 @@ const CASES: HostileCase[] = [
   { label: 'small JSON error body (res.json)', app: 'hostile', target: '/small-error', status: 500, traceIdAdded: true },
   { label: 'small JSON error body (writeHead + Content-Length)', app: 'hostile', target: '/small-error-raw', status: 404, traceIdAdded: true },
   { label: 'JSON array error body', app: 'hostile', target: '/array-error', status: 400 },
-  { label: 'small JSON error body with hostile trace headers', app: 'hostile', target: '/small-error', status: 500, traceIdAdded: true, headers: [['traceparent', `00-${'0'.repeat(32)}-${SPAN_ID}-01`], ['baggage', members(100, (i) => `k${i}=%FF`)]] },
+  {
+    label: 'small JSON error body with hostile trace headers',
+    app: 'hostile',
+    target: '/small-error',
+    status: 500,
+    traceIdAdded: true,
+    headers: [
+      ['traceparent', `00-${'0'.repeat(32)}-${SPAN_ID}-01`],
+      ['baggage', members(100, (i) => `k${i}=%FF`)],
+    ],
+  },
 ];
 
 function decodeChunked(data: Buffer): Buffer {
@@ -175,7 +203,10 @@ describe('hostile requests, with and without the agent (integration)', function 
     // production: express's error page carries no stack trace, whose frames differ with the agent's wrappers.
     const appEnv = { NODE_ENV: 'production' };
     const env = { ...appEnv, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '100' };
-    for (const [name, script] of [['express', 'express5-app.js'], ['hostile', 'hostile-app.js']] as const) {
+    for (const [name, script] of [
+      ['express', 'express5-app.js'],
+      ['hostile', 'hostile-app.js'],
+    ] as const) {
       const agent = startApp(fixture(script), { env });
       const bare = startApp(fixture(script), { agent: 'none', env: appEnv });
       apps[name] = { agent, bare, agentPort: await agent.port(), barePort: await bare.port() };
@@ -217,7 +248,11 @@ describe('hostile requests, with and without the agent (integration)', function 
       expect(pair.agent.stderr).not.to.include('otel-agent: internal error');
       // express logs the URIErrors of bad percent-encoding with their stacks, with and without the agent;
       // apart from those stack frames the agent printed nothing at all.
-      const withoutFrames = (stderr: string) => stderr.split('\n').filter((line) => !line.startsWith('    at ')).join('\n');
+      const withoutFrames = (stderr: string) =>
+        stderr
+          .split('\n')
+          .filter((line) => !line.startsWith('    at '))
+          .join('\n');
       expect(withoutFrames(pair.agent.stderr)).to.equal(withoutFrames(pair.bare.stderr));
       expect(pair.agent.stderr).not.to.match(/^otel-agent: .*\n {4}at /m);
     }

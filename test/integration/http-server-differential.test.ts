@@ -94,12 +94,21 @@ const CORPUS: CorpusCase[] = [
   { id: 'host-upper-case', requests: [get('/ok', ['Host: EXAMPLE.com:99'])] },
   { id: 'forwarded', requests: [get('/ok', [HOST, 'Forwarded: for="[2001:db8::1]:4711";host=proxy.example:8443;proto=https'])] },
   { id: 'forwarded-garbage', requests: [get('/ok', [HOST, 'Forwarded: ;;=='])] },
-  { id: 'x-forwarded', requests: [get('/ok', [HOST, 'X-Forwarded-For: 10.0.0.1:99, 10.0.0.2', 'X-Forwarded-Host: front.example', 'X-Forwarded-Proto: https'])] },
+  {
+    id: 'x-forwarded',
+    requests: [get('/ok', [HOST, 'X-Forwarded-For: 10.0.0.1:99, 10.0.0.2', 'X-Forwarded-Host: front.example', 'X-Forwarded-Proto: https'])],
+  },
   { id: 'x-forwarded-for-only', requests: [get('/ok', [HOST, 'X-Forwarded-For: 10.9.8.7'])] },
   { id: 'multi-header', requests: [get('/ok', [HOST, 'x-multi: a', 'x-multi: b'])] },
   { id: 'big-header', requests: [get('/ok', [HOST, `x-big: ${'b'.repeat(12_000)}`, `User-Agent: ${'u'.repeat(2_000)}`])] },
-  { id: 'expect-100', requests: [`POST /echo HTTP/1.1${CRLF}${HOST}${CRLF}x-corpus-id: {id}${CRLF}Expect: 100-continue${CRLF}Content-Length: 2${CRLF}${CRLF}hi`] },
-  { id: 'keep-alive', requests: [get('/ok?n=1', [HOST, 'Connection: keep-alive']).replace('{id}', '{id}-1'), get('/status/404', [HOST]).replace('{id}', '{id}-2')] },
+  {
+    id: 'expect-100',
+    requests: [`POST /echo HTTP/1.1${CRLF}${HOST}${CRLF}x-corpus-id: {id}${CRLF}Expect: 100-continue${CRLF}Content-Length: 2${CRLF}${CRLF}hi`],
+  },
+  {
+    id: 'keep-alive',
+    requests: [get('/ok?n=1', [HOST, 'Connection: keep-alive']).replace('{id}', '{id}-1'), get('/status/404', [HOST]).replace('{id}', '{id}-2')],
+  },
   { id: 'pipelined', pipelined: true, requests: [get('/ok?n=1', [HOST]).replace('{id}', '{id}-1'), get('/users/7', [HOST]).replace('{id}', '{id}-2')] },
   { id: 'ipv6-server', ipv6: true, requests: [get('/ok?v=6', ['Host: [::1]:4000'])] },
   { id: 'aborted', abortAfterMs: 100, requests: [get('/slow', [HOST])] },
@@ -138,7 +147,8 @@ function exchange(host: string, port: number, corpusCase: CorpusCase): Promise<v
     socket.on('data', (chunk: string) => {
       received += chunk;
       const finalResponses = received.match(/HTTP\/1\.[01] [2-5]\d\d/g)?.length ?? 0; // not 100 Continue
-      if (next < requests.length && finalResponses >= next) sendNext(); // keep-alive: one after the other
+      if (next < requests.length && finalResponses >= next)
+        sendNext(); // keep-alive: one after the other
       else if (finalResponses >= requests.length && !ending) {
         ending = true;
         setTimeout(() => socket.end(), 100); // HTTP/1.1 keeps the socket open: close it ourselves
@@ -199,7 +209,10 @@ function comparable(span: SpanRecord) {
 
 /** Per x-corpus-id: the SERVER span, its parent relation, and its children by name. */
 function byCase(spans: SpanRecord[]) {
-  const cases = new Map<string, { server: ReturnType<typeof comparable>; parent: string; children: { name: string; kind: number; parentIsServer: boolean }[] }>();
+  const cases = new Map<
+    string,
+    { server: ReturnType<typeof comparable>; parent: string; children: { name: string; kind: number; parentIsServer: boolean }[] }
+  >();
   for (const server of spans.filter((span) => span.kind === 1)) {
     const id = (server.attributes['http.request.header.x-corpus-id'] as string[] | undefined)?.[0] ?? `<no id: ${server.name}>`;
     const parent =

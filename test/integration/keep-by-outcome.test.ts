@@ -106,15 +106,27 @@ describe('keeping errors and slow requests at any sample rate (integration)', fu
         expect(server.status.code, failure.path).to.equal('ERROR');
         // Thrown errors are exception events on the SERVER span; a failed outgoing call is one on its CLIENT span.
         const withException = failure.path === '/client-fail' ? trace.find((span) => span.kind === 'CLIENT')! : server;
-        if (failure.path !== '/raw500') expect(withException.events.some((event) => event.name === 'exception'), failure.path).to.equal(true);
+        if (failure.path !== '/raw500')
+          expect(
+            withException.events.some((event) => event.name === 'exception'),
+            failure.path,
+          ).to.equal(true);
         // Child spans come along: express middleware spans, and the outgoing call.
         expect(trace.length, failure.path).to.be.greaterThan(1);
-        if (failure.path === '/next-err' || failure.path === '/client-fail') expect(trace.some((span) => span.kind === 'CLIENT'), failure.path).to.equal(true);
+        if (failure.path === '/next-err' || failure.path === '/client-fail')
+          expect(
+            trace.some((span) => span.kind === 'CLIENT'),
+            failure.path,
+          ).to.equal(true);
         if (rate === '0') for (const span of trace) expect(span.attributes['otel_agent.kept_by'], `${failure.path} ${span.name}`).to.equal('error');
         // Propagation stays honest: the head decision (not sampled) is what the trace carries.
         if (rate === '0') expect(server.traceId).to.equal(failure.traceId);
       }
-      const exportedOk = new Set(serverSpans(spans).filter((span) => span.attributes['url.path'] === '/ok').map((span) => span.traceId));
+      const exportedOk = new Set(
+        serverSpans(spans)
+          .filter((span) => span.attributes['url.path'] === '/ok')
+          .map((span) => span.traceId),
+      );
       if (rate === '0') {
         expect(exportedOk.size).to.equal(0);
       } else {
@@ -209,7 +221,11 @@ describe('keeping errors and slow requests at any sample rate (integration)', fu
     const failed = await ask(port, '/raw500');
     await spansOf([failed.traceId]);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const exported = new Set(serverSpans(receiver.spans).filter((span) => span.attributes['url.path'] === '/ok').map((span) => span.traceId));
+    const exported = new Set(
+      serverSpans(receiver.spans)
+        .filter((span) => span.attributes['url.path'] === '/ok')
+        .map((span) => span.traceId),
+    );
     // A full bucket (5) plus 5 a second while the requests ran: a deterministic bound, not a statistical one.
     expect(exported.size).to.be.at.most(5 + Math.ceil(5 * elapsedSeconds) + 1);
     expect(exported.size).to.be.at.least(5);
@@ -226,7 +242,9 @@ describe('keeping errors and slow requests at any sample rate (integration)', fu
     await ask(parentBased, '/users/3', parent('00'));
     const marker = await ask(parentBased, '/users/4', parent('01'));
     await spansOf([onAnswer.traceId, marker.traceId]);
-    const paths = serverSpans(receiver.spans).map((span) => span.attributes['url.path']).sort();
+    const paths = serverSpans(receiver.spans)
+      .map((span) => span.attributes['url.path'])
+      .sort();
     expect(paths).to.deep.equal(['/users/1', '/users/4']);
   });
 });

@@ -58,7 +58,9 @@ describe('log correlation (integration)', function () {
   }
 
   it('-pino turns it off: the same record carries no ids (so the tests above can fail)', async () => {
-    const app = startApp(fixture('catalog/logs-app.js'), { env: { ...FAST_EXPORT, LOGGER: 'pino', TRACING_ENDPOINT: receiver.url, TRACING_INSTRUMENTATIONS: '-pino' } });
+    const app = startApp(fixture('catalog/logs-app.js'), {
+      env: { ...FAST_EXPORT, LOGGER: 'pino', TRACING_ENDPOINT: receiver.url, TRACING_INSTRUMENTATIONS: '-pino' },
+    });
     apps.push(app);
     await getJson(`http://127.0.0.1:${await app.port()}/off`);
     await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'));

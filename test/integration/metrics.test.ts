@@ -97,15 +97,29 @@ describe('metrics with exemplars (integration)', function () {
       });
       apps.push(app, downstream);
       const [port, downstreamPort] = await Promise.all([app.port(), downstream.port()]);
-      await send(port, [...repeat(100, (i) => `/users/${i}`), ...repeat(10, () => '/fail'), ...repeat(5, () => `/chain?target=http://127.0.0.1:${downstreamPort}`)]);
+      await send(port, [
+        ...repeat(100, (i) => `/users/${i}`),
+        ...repeat(10, () => '/fail'),
+        ...repeat(5, () => `/chain?target=http://127.0.0.1:${downstreamPort}`),
+      ]);
 
       // Each query is polled on its own: the newest scrape may predate the last requests sent.
-      const settled = (query: string, expected: number) => eventually(query, () => scalar(prometheus, query), (value) => value === expected);
+      const settled = (query: string, expected: number) =>
+        eventually(
+          query,
+          () => scalar(prometheus, query),
+          (value) => value === expected,
+        );
       expect(await settled('sum(http_server_request_duration_seconds_count{http_route="/users/:id",http_response_status_code="200"})', 100)).to.equal(100);
       expect(await settled('sum(http_server_request_duration_seconds_count{error_type="500",http_route="/fail"})', 10)).to.equal(10);
       expect(await settled('sum(http_server_request_duration_seconds_count{http_route="/chain"})', 5)).to.equal(5);
       // Each /chain makes one fetch and one http.get to the downstream app.
-      expect(await settled(`sum(http_client_request_duration_seconds_count{server_address="127.0.0.1",server_port="${downstreamPort}",http_response_status_code="200"})`, 10)).to.equal(10);
+      expect(
+        await settled(
+          `sum(http_client_request_duration_seconds_count{server_address="127.0.0.1",server_port="${downstreamPort}",http_response_status_code="200"})`,
+          10,
+        ),
+      ).to.equal(10);
       // And nothing else was counted (the series sum is exactly what was sent).
       expect(await settled('sum(http_server_request_duration_seconds_count)', 115)).to.equal(115);
       const median = await scalar(prometheus, 'histogram_quantile(0.5, sum by (le) (http_server_request_duration_seconds_bucket{http_route="/users/:id"}))');
@@ -117,7 +131,12 @@ describe('metrics with exemplars (integration)', function () {
       const now = Date.now() / 1000;
       const series = await eventually(
         'exemplars for /users/:id and /fail',
-        () => prometheus.api<ExemplarSeries[]>('query_exemplars', { query: 'http_server_request_duration_seconds_bucket', start: String(now - 600), end: String(now + 60) }),
+        () =>
+          prometheus.api<ExemplarSeries[]>('query_exemplars', {
+            query: 'http_server_request_duration_seconds_bucket',
+            start: String(now - 600),
+            end: String(now + 60),
+          }),
         (result) => ['/users/:id', '/fail'].every((route) => result.some((s) => s.seriesLabels.http_route === route && s.exemplars.length > 0)),
       );
       const exemplarTraceIds = new Set(series.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id)));
@@ -171,7 +190,11 @@ describe('metrics with exemplars (integration)', function () {
       await send(port, [...repeat(20, (i) => `/users/${i}`), ...repeat(3, () => '/fail')]);
       const exit = await app.stop('SIGTERM');
       expect(exit.code, app.stderr).to.equal(0);
-      const requests = await metrics.waitFor((r) => countOf(durationPoints(r, 'http.server.request.duration'), () => true) === 23, 20_000, '23 server requests');
+      const requests = await metrics.waitFor(
+        (r) => countOf(durationPoints(r, 'http.server.request.duration'), () => true) === 23,
+        20_000,
+        '23 server requests',
+      );
       const points = durationPoints(requests, 'http.server.request.duration');
       expect(countOf(points, (p) => p.attributes['http.route'] === '/users/:id' && p.attributes['http.response.status_code'] === 200)).to.equal(20);
       expect(countOf(points, (p) => p.attributes['error.type'] === '500')).to.equal(3);
@@ -213,7 +236,10 @@ describe('metrics with exemplars (integration)', function () {
       });
       apps.push(app);
       const port = await app.port();
-      await send(port, repeat(5, (i) => `/users/${i}`));
+      await send(
+        port,
+        repeat(5, (i) => `/users/${i}`),
+      );
       // While the app runs: the periodic export, not the one at exit.
       const requests = await metrics.waitFor((r) => countOf(durationPoints(r, 'http.server.request.duration'), () => true) === 5, 20_000, '5 server requests');
       expect(requests[requests.length - 1].headers['x-tenant']).to.equal('acme');
@@ -240,7 +266,13 @@ describe('metrics with exemplars (integration)', function () {
       const requests = await metrics.waitFor((r) => countOf(durationPoints(r, 'http.client.request.duration'), () => true) === 4, 20_000, '4 client requests');
       const points = durationPoints(requests, 'http.client.request.duration');
       const livePort = Number(new URL(live).port);
-      expect(countOf(points, (p) => p.attributes['server.port'] === livePort && p.attributes['http.response.status_code'] === 200 && p.attributes['server.address'] === '127.0.0.1')).to.equal(2);
+      expect(
+        countOf(
+          points,
+          (p) =>
+            p.attributes['server.port'] === livePort && p.attributes['http.response.status_code'] === 200 && p.attributes['server.address'] === '127.0.0.1',
+        ),
+      ).to.equal(2);
       expect(countOf(points, (p) => p.attributes['error.type'] === 'ECONNREFUSED')).to.equal(2);
       expect(countOf(points, (p) => p.attributes['network.protocol.version'] === '1.1')).to.equal(1); // node:http's response says it
       for (const point of points) expect(point.attributes).to.include({ 'http.request.method': 'GET', 'url.scheme': 'http' });

@@ -205,7 +205,7 @@ describe('OpenTelemetry conventions (integration)', function () {
     await receiver.waitForSpans((all) => all.some((span) => span.kind === 'SERVER'));
     const lines = app.stderr.trim().split('\n').sort();
     expect(lines).to.deep.equal([
-      "otel-agent: OTEL_EXPORTER_OTLP_INSECURE=\"true\" is not supported by the agent (the endpoint's scheme decides: http:// is plaintext, https:// is TLS); ignored",
+      'otel-agent: OTEL_EXPORTER_OTLP_INSECURE="true" is not supported by the agent (the endpoint\'s scheme decides: http:// is plaintext, https:// is TLS); ignored',
       'otel-agent: OTEL_LOGS_EXPORTER="otlp" is not supported by the agent (the agent exports traces only); ignored',
       'otel-agent: OTEL_SDK_DISABLED="1" is neither true nor false (only true disables); tracing stays on',
       'otel-agent: OTEL_SERVICE_NAMES="typo" is an unknown variable (did you mean OTEL_SERVICE_NAME?); ignored',

@@ -33,7 +33,14 @@ describe('npm pack and install (integration)', function () {
     });
     const [{ filename, files }] = JSON.parse(packOutput);
     const packed = (files as { path: string }[]).map((file) => file.path);
-    expect(packed).to.include.members(['build/register.js', 'build/src/index.js', 'build/src/sdk/export-worker.js', 'build/src/cli/main.js', 'package.json', 'otel-agent.env.example']);
+    expect(packed).to.include.members([
+      'build/register.js',
+      'build/src/index.js',
+      'build/src/sdk/export-worker.js',
+      'build/src/cli/main.js',
+      'package.json',
+      'otel-agent.env.example',
+    ]);
     expect(packed.filter((file) => file.startsWith('build/test/') || file.startsWith('test/') || file.startsWith('src/'))).to.deep.equal([]);
     fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'packed-app', version: '3.4.5', private: true }));
     fs.writeFileSync(path.join(appDir, 'app.js'), APP);
@@ -52,7 +59,10 @@ describe('npm pack and install (integration)', function () {
       env: { TRACING_EXPORTER: 'console' },
     });
     expect(result.code, result.stderr).to.equal(0);
-    const spans = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const spans = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const server = spans.find((span) => span.kind === 'SERVER');
     expect(server, result.stdout).to.exist;
     expect(server.attributes['url.path']).to.equal('/packed');

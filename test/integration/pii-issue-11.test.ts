@@ -47,7 +47,9 @@ async function runLeakScenario(receiver: Receiver, exporter: 'otlp' | 'otlp-http
     // 2. phones with a long group and national formats
     await get(`/fail?msg=${q('call +49 151 12345678 or 020 7946 0958 or 0044 7700 900123')}`);
     // 3. signed URLs on a fetch CLIENT span
-    await get(`/fetch?target=${q('/ok?sv=2022&sig=AzureSasSig55%2B%3D&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F2024&X-Amz-Security-Token=AmzSessTok66&X-Amz-Signature=a1b2c3d4e5f6a7b8c9d0&X-Goog-Signature=GoogSig77aa')}`);
+    await get(
+      `/fetch?target=${q('/ok?sv=2022&sig=AzureSasSig55%2B%3D&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F2024&X-Amz-Security-Token=AmzSessTok66&X-Amz-Signature=a1b2c3d4e5f6a7b8c9d0&X-Goog-Signature=GoogSig77aa')}`,
+    );
     // 4. tracestate sent by a client
     await get('/ok', { traceparent: TRACEPARENT, tracestate: 'acme=trace.state.user@example.com,pay=4111111111111111,gov=123-45-6789' });
     // 6. IDN emails
@@ -57,13 +59,17 @@ async function runLeakScenario(receiver: Receiver, exporter: 'otlp' | 'otlp-http
     // 8. a long message with an encoded phone and a double-encoded email
     await get(`/long?msg=${q(`p=${q('+49 151 98765432')} e=${q(q('long.message.user@example.com'))}`)}`);
     // 9. formats not covered before
-    await get(`/fail?msg=${q('IBAN DE89370400440532013000, SSN 123456789, key AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY, sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z')}`);
+    await get(
+      `/fail?msg=${q('IBAN DE89370400440532013000, SSN 123456789, key AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY, sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z')}`,
+    );
     await get(`/fetch?target=${q('/auth/callback?code=OauthCode88xyz&state=OauthState99xyz')}`);
     // 10. the client's address, through a proxy
     await get('/ok', { 'x-forwarded-for': '203.0.113.77' });
     // 11. not a phone
     await get(`/fail?msg=${q('heap grew +12345678 bytes')}`);
-    await receiver.waitForSpans((spans) => spans.filter((s) => s.kind === 'SERVER').length >= 14 && spans.some((s) => s.name.includes('/ok') && s.traceId === TRACEPARENT.slice(3, 35)));
+    await receiver.waitForSpans(
+      (spans) => spans.filter((s) => s.kind === 'SERVER').length >= 14 && spans.some((s) => s.name.includes('/ok') && s.traceId === TRACEPARENT.slice(3, 35)),
+    );
     const exit = await app.stop('SIGTERM');
     expect(exit.code, app.stderr).to.equal(0);
     return { spans: receiver.spans, wire: Buffer.concat(receiver.rawPayloads), file: fs.readFileSync(tracesFile, 'utf8'), stderr: app.stderr };
@@ -74,14 +80,35 @@ async function runLeakScenario(receiver: Receiver, exporter: 'otlp' | 'otlp-http
 }
 
 const SECRETS = [
-  'NestedPw11', 'NestedKey22', 'NestedPw33', 'NestedTok44',
-  '151 12345678', '15112345678', '020 7946', '7700 900',
-  'AzureSasSig55', 'AKIAIOSFODNN7EXAMPLE', 'AmzSessTok66', 'a1b2c3d4e5f6a7b8c9d0', 'GoogSig77aa',
-  'trace.state.user', '4111111111111111', '123-45-6789',
-  'dave.miller', 'jörg.schmidt', 'örg.schmidt',
-  'notify.frank.keyowner', 'otify.frank.keyowner',
-  '151 98765432', 'long.message.user',
-  '370400440532013000', '123456789', '9tSrke72PouQMnMX', 'Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z', 'OauthCode88xyz', 'OauthState99xyz',
+  'NestedPw11',
+  'NestedKey22',
+  'NestedPw33',
+  'NestedTok44',
+  '151 12345678',
+  '15112345678',
+  '020 7946',
+  '7700 900',
+  'AzureSasSig55',
+  'AKIAIOSFODNN7EXAMPLE',
+  'AmzSessTok66',
+  'a1b2c3d4e5f6a7b8c9d0',
+  'GoogSig77aa',
+  'trace.state.user',
+  '4111111111111111',
+  '123-45-6789',
+  'dave.miller',
+  'jörg.schmidt',
+  'örg.schmidt',
+  'notify.frank.keyowner',
+  'otify.frank.keyowner',
+  '151 98765432',
+  'long.message.user',
+  '370400440532013000',
+  '123456789',
+  '9tSrke72PouQMnMX',
+  'Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z',
+  'OauthCode88xyz',
+  'OauthState99xyz',
   '203.0.113.77',
 ];
 
@@ -129,7 +156,7 @@ describe('issue 11 leaks, in real processes (integration)', function () {
     }
   });
 
-  it('5. the collector password and header values never appear in the agent\'s own lines, at debug level', async () => {
+  it("5. the collector password and header values never appear in the agent's own lines, at debug level", async () => {
     const port = await refusedPort();
     const app = startApp(fixture('pii-app.js'), {
       env: {
@@ -162,7 +189,9 @@ describe('issue 11 leaks, in real processes (integration)', function () {
       const base = `http://127.0.0.1:${await receiverless.port()}`;
       const body = (await fetch(`${base}/fail?msg=x`).then((r) => r.json())) as Record<string, unknown>;
       expect(Object.getPrototypeOf(body)).to.equal(Object.prototype);
-      expect(body).to.have.property('trace_id').that.matches(/^[0-9a-f]{32}$/);
+      expect(body)
+        .to.have.property('trace_id')
+        .that.matches(/^[0-9a-f]{32}$/);
       const lines = receiverless.stderr.split('\n').filter((line) => line.includes('TRACING_ERROR_BODY_FIELD'));
       expect(lines, receiverless.stderr).to.have.length(1);
       expect(lines[0]).to.match(/^otel-agent: TRACING_ERROR_BODY_FIELD="__proto__" .*; using trace_id$/);

@@ -44,7 +44,10 @@ async function inParallel(tasks: (() => Promise<unknown>)[], limit: number): Pro
 /** The requests that put `text` in every position of a span. */
 function requestsFor(base: string, text: string, positions: 'all' | 'harmless'): (() => Promise<unknown>)[] {
   const q = encodeURIComponent;
-  const get = (pathAndQuery: string, headers: Record<string, string> = {}) => () => fetch(base + pathAndQuery, { headers }).then((r) => r.text());
+  const get =
+    (pathAndQuery: string, headers: Record<string, string> = {}) =>
+    () =>
+      fetch(base + pathAndQuery, { headers }).then((r) => r.text());
   const requests = [
     get(`/fail?msg=${q(text)}`), // exception message + stack trace, url.query, CLIENT span url.full (the app fetches /ok?note=...)
     get(`/path/${q(text)}`), // path segment
@@ -112,7 +115,8 @@ function findLeaks(outputs: Record<string, string>): string[] {
   for (const sample of corpus.SENSITIVE) {
     for (const forbidden of sample.forbidden) {
       for (const form of readableForms(forbidden)) {
-        for (const [where, text] of Object.entries(outputs)) if (contains(text, form)) leaks.push(`${sample.kind} ${JSON.stringify(sample.text.slice(0, 80))}: ${JSON.stringify(form)} in ${where}`);
+        for (const [where, text] of Object.entries(outputs))
+          if (contains(text, form)) leaks.push(`${sample.kind} ${JSON.stringify(sample.text.slice(0, 80))}: ${JSON.stringify(form)} in ${where}`);
       }
     }
   }
@@ -174,7 +178,11 @@ describe('PII never leaves the process: the whole corpus, in real processes (int
       const run = await exportCorpus({ TRACING_EXPORTER: 'otlp-http,file', TRACING_ENDPOINT: receiver.url });
       expect(receiver.spans.filter((s) => s.kind === 'SERVER').length, run.stderr).to.be.at.least(run.requests);
       const wire = Buffer.concat(receiver.rawPayloads);
-      const leaks = findLeaks({ 'otlp-http wire bytes (utf8)': wire.toString('utf8'), 'otlp-http wire bytes (latin1)': wire.toString('latin1'), 'file exporter': run.file });
+      const leaks = findLeaks({
+        'otlp-http wire bytes (utf8)': wire.toString('utf8'),
+        'otlp-http wire bytes (latin1)': wire.toString('latin1'),
+        'file exporter': run.file,
+      });
       expect(leaks, `${leaks.length} leaks:\n${leaks.slice(0, 40).join('\n')}`).to.deep.equal([]);
       expectHarmlessUnchanged(receiver);
     } finally {

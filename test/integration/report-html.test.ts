@@ -55,22 +55,72 @@ function exporterLines(): string {
   const t0 = 1_763_000_000_000_000_000n;
   const ns = (ms: number) => (t0 + BigInt(ms * 1_000_000)).toString();
   const resource = (service: string) => ({ 'service.name': service });
-  const line = (traceId: string, spanId: string, parentSpanId: string, service: string, name: string, kind: string, startMs: number, durationMs: number, extra: Record<string, unknown> = {}) =>
-    JSON.stringify({ traceId, spanId, parentSpanId, name, kind, startTimeUnixNano: ns(startMs), endTimeUnixNano: ns(startMs + durationMs), durationMs, attributes: {}, events: [], links: [], status: { code: 'UNSET' }, resource: resource(service), scope: { name: 'test' }, ...extra });
+  const line = (
+    traceId: string,
+    spanId: string,
+    parentSpanId: string,
+    service: string,
+    name: string,
+    kind: string,
+    startMs: number,
+    durationMs: number,
+    extra: Record<string, unknown> = {},
+  ) =>
+    JSON.stringify({
+      traceId,
+      spanId,
+      parentSpanId,
+      name,
+      kind,
+      startTimeUnixNano: ns(startMs),
+      endTimeUnixNano: ns(startMs + durationMs),
+      durationMs,
+      attributes: {},
+      events: [],
+      links: [],
+      status: { code: 'UNSET' },
+      resource: resource(service),
+      scope: { name: 'test' },
+      ...extra,
+    });
   const lines: string[] = [];
   for (let i = 0; i < 6; i++) {
     const traceId = `${i}`.repeat(32).slice(0, 32);
     const fails = i === 4;
     const error = fails ? { status: { code: 'ERROR' } } : {};
-    lines.push(line(traceId, `${i}000000000000001`, '', 'shop', 'GET /items/:id', 'SERVER', i * 100, 50 + i * 10, { attributes: { 'http.route': '/items/:id', 'http.response.status_code': fails ? 502 : 200 } }));
-    lines.push(line(traceId, `${i}000000000000002`, `${i}000000000000001`, 'shop', 'GET', 'CLIENT', i * 100 + 2, 30 + i * 10, { attributes: { 'server.address': '127.0.0.1', 'server.port': 8081, 'http.response.status_code': fails ? 500 : 200 }, ...error }));
+    lines.push(
+      line(traceId, `${i}000000000000001`, '', 'shop', 'GET /items/:id', 'SERVER', i * 100, 50 + i * 10, {
+        attributes: { 'http.route': '/items/:id', 'http.response.status_code': fails ? 502 : 200 },
+      }),
+    );
+    lines.push(
+      line(traceId, `${i}000000000000002`, `${i}000000000000001`, 'shop', 'GET', 'CLIENT', i * 100 + 2, 30 + i * 10, {
+        attributes: { 'server.address': '127.0.0.1', 'server.port': 8081, 'http.response.status_code': fails ? 500 : 200 },
+        ...error,
+      }),
+    );
     lines.push(
       line(traceId, `${i}000000000000003`, `${i}000000000000002`, 'inventory', 'GET /stock/</script>', 'SERVER', i * 100 + 3, 25 + i * 10, {
         attributes: { 'http.route': '/stock/</script>', 'http.response.status_code': fails ? 500 : 200 },
-        ...(fails ? { status: { code: 'ERROR' }, events: [{ name: 'exception', timeUnixNano: ns(i * 100 + 20), attributes: { 'exception.type': 'Error', 'exception.message': '<b>stock</b> lookup failed' } }] } : {}),
+        ...(fails
+          ? {
+              status: { code: 'ERROR' },
+              events: [
+                {
+                  name: 'exception',
+                  timeUnixNano: ns(i * 100 + 20),
+                  attributes: { 'exception.type': 'Error', 'exception.message': '<b>stock</b> lookup failed' },
+                },
+              ],
+            }
+          : {}),
       }),
     );
-    lines.push(line(traceId, `${i}000000000000004`, `${i}000000000000001`, 'shop', 'POST', 'CLIENT', i * 100 + 40, 5, { attributes: { 'server.address': 'audit.internal', 'server.port': 443, 'http.response.status_code': 204 } }));
+    lines.push(
+      line(traceId, `${i}000000000000004`, `${i}000000000000001`, 'shop', 'POST', 'CLIENT', i * 100 + 40, 5, {
+        attributes: { 'server.address': 'audit.internal', 'server.port': 443, 'http.response.status_code': 204 },
+      }),
+    );
   }
   return `${lines.join('\n')}\n{"truncated": \n`;
 }
@@ -90,7 +140,8 @@ describe('report HTML page in headless Chromium', function () {
   before(function () {
     const found = findChromium();
     if (found === undefined) {
-      const message = 'Chromium not found (looked for $CHROMIUM_PATH, chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install -y chromium`';
+      const message =
+        'Chromium not found (looked for $CHROMIUM_PATH, chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install -y chromium`';
       if (process.env.REQUIRE_CHROMIUM === '1') throw new Error(`REQUIRE_CHROMIUM=1 but ${message}`);
       console.log(`      skipped: ${message}`);
       this.skip();

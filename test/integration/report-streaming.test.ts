@@ -53,7 +53,8 @@ function otlpLineOf(spanLines: string[]): string {
     const span = JSON.parse(line);
     const service = span.resource['service.name'] as string;
     const events = (span.events as { name: string; timeUnixNano: string; attributes: object }[]).map(
-      (event) => `{"attributes":${otlpAttributes(JSON.stringify(event.attributes))},"name":"${event.name}","timeUnixNano":"${event.timeUnixNano}","droppedAttributesCount":0}`,
+      (event) =>
+        `{"attributes":${otlpAttributes(JSON.stringify(event.attributes))},"name":"${event.name}","timeUnixNano":"${event.timeUnixNano}","droppedAttributesCount":0}`,
     );
     const otlp =
       `{"traceId":"${span.traceId}","spanId":"${span.spanId}"${span.parentSpanId ? `,"parentSpanId":"${span.parentSpanId}"` : ''},"name":"${span.name}","kind":${OTLP_KINDS[span.kind]},` +
@@ -108,7 +109,18 @@ function generate(file: string, traces: number, format: 'spans' | 'otlp' = 'span
     const totalMs = 5 + Math.floor(random() * 200);
     const error = n % ERROR_EVERY === 0;
     const extraCall = n % UNINSTRUMENTED_EVERY === 0;
-    const span = (spanId: string, parent: string, service: string, name: string, kind: string, offsetMs: number, ms: number, attributes: string, failed: boolean, events = '[]') => {
+    const span = (
+      spanId: string,
+      parent: string,
+      service: string,
+      name: string,
+      kind: string,
+      offsetMs: number,
+      ms: number,
+      attributes: string,
+      failed: boolean,
+      events = '[]',
+    ) => {
       const start = startNs + BigInt(Math.round(offsetMs * 1e6));
       const end = start + BigInt(Math.round(ms * 1e6));
       spans++;
@@ -122,15 +134,76 @@ function generate(file: string, traces: number, format: 'spans' | 'otlp' = 'span
     const exception = `[{"name":"exception","timeUnixNano":"${startNs}","attributes":{"exception.type":"Error","exception.message":"card declined for a***@example.com","exception.stacktrace":"Error: card declined for a***@example.com\\n    at /srv/backend/app.js:13:9\\n    at Layer.handleRequest (/srv/node_modules/router/lib/layer.js:169:33)"}}]`;
     const backendMs = totalMs * 0.6;
     // Children end first, so the exporter writes them first.
-    chunk += span(id(5), id(4), 'backend', 'request handler', 'INTERNAL', 3, backendMs - 1, `"http.route":"/pay","express.name":"/pay","express.type":"request_handler"`, error, error ? exception : '[]');
-    chunk += span(id(4), id(3), 'backend', 'POST /pay', 'SERVER', 2, backendMs, `"http.request.method":"POST","url.scheme":"http","server.address":"127.0.0.1","server.port":8081,"network.peer.address":"127.0.0.1","network.peer.port":51234,"url.path":"/pay","user_agent.original":"node","http.response.status_code":${error ? 500 : 200},"http.route":"/pay"`, error);
-    chunk += span(id(3), id(2), 'frontend', 'POST', 'CLIENT', 1, backendMs + 1, `"http.request.method":"POST","url.full":"http://127.0.0.1:8081/pay","server.address":"127.0.0.1","server.port":8081,"network.peer.address":"127.0.0.1","http.response.status_code":${error ? 500 : 200}`, error);
+    chunk += span(
+      id(5),
+      id(4),
+      'backend',
+      'request handler',
+      'INTERNAL',
+      3,
+      backendMs - 1,
+      `"http.route":"/pay","express.name":"/pay","express.type":"request_handler"`,
+      error,
+      error ? exception : '[]',
+    );
+    chunk += span(
+      id(4),
+      id(3),
+      'backend',
+      'POST /pay',
+      'SERVER',
+      2,
+      backendMs,
+      `"http.request.method":"POST","url.scheme":"http","server.address":"127.0.0.1","server.port":8081,"network.peer.address":"127.0.0.1","network.peer.port":51234,"url.path":"/pay","user_agent.original":"node","http.response.status_code":${error ? 500 : 200},"http.route":"/pay"`,
+      error,
+    );
+    chunk += span(
+      id(3),
+      id(2),
+      'frontend',
+      'POST',
+      'CLIENT',
+      1,
+      backendMs + 1,
+      `"http.request.method":"POST","url.full":"http://127.0.0.1:8081/pay","server.address":"127.0.0.1","server.port":8081,"network.peer.address":"127.0.0.1","http.response.status_code":${error ? 500 : 200}`,
+      error,
+    );
     if (extraCall) {
-      chunk += span(id(6), id(2), 'frontend', 'GET', 'CLIENT', backendMs + 2, 1.5, `"http.request.method":"GET","url.full":"http://payments.example.net:443/v1/rates","server.address":"payments.example.net","server.port":443,"http.response.status_code":200`, false);
+      chunk += span(
+        id(6),
+        id(2),
+        'frontend',
+        'GET',
+        'CLIENT',
+        backendMs + 2,
+        1.5,
+        `"http.request.method":"GET","url.full":"http://payments.example.net:443/v1/rates","server.address":"payments.example.net","server.port":443,"http.response.status_code":200`,
+        false,
+      );
       uninstrumented++;
     }
-    chunk += span(id(2), id(1), 'frontend', 'request handler', 'INTERNAL', 0.5, totalMs - 1, `"http.route":"/checkout","express.name":"/checkout","express.type":"request_handler"`, false);
-    chunk += span(id(1), '', 'frontend', 'GET /checkout', 'SERVER', 0, totalMs, `"http.request.method":"GET","url.scheme":"http","server.address":"127.0.0.1","server.port":8080,"network.peer.address":"127.0.0.1","network.peer.port":40000,"url.path":"/checkout","user_agent.original":"curl/8.5.0","http.response.status_code":${error ? 502 : 200},"http.route":"/checkout"`, error);
+    chunk += span(
+      id(2),
+      id(1),
+      'frontend',
+      'request handler',
+      'INTERNAL',
+      0.5,
+      totalMs - 1,
+      `"http.route":"/checkout","express.name":"/checkout","express.type":"request_handler"`,
+      false,
+    );
+    chunk += span(
+      id(1),
+      '',
+      'frontend',
+      'GET /checkout',
+      'SERVER',
+      0,
+      totalMs,
+      `"http.request.method":"GET","url.scheme":"http","server.address":"127.0.0.1","server.port":8080,"network.peer.address":"127.0.0.1","network.peer.port":40000,"url.path":"/checkout","user_agent.original":"curl/8.5.0","http.response.status_code":${error ? 502 : 200},"http.route":"/checkout"`,
+      error,
+    );
     if (error) errors++;
     if (chunk.length > 1 << 20) flush();
   }
@@ -198,7 +271,10 @@ describe('otel-agent report streams large inputs', function () {
   for (const format of ['spans', 'otlp'] as const) {
     it(`${format === 'otlp' ? 'OTLP/JSON batches' : 'per-span lines'}: peak RSS on a 4x input stays under 1.5x of the 1x input, and every count is exact`, async () => {
       const results: { mb: number; peakRssMb: number }[] = [];
-      for (const [name, traces] of [['1x.jsonl', 10_000], ['4x.jsonl', 40_000]] as const) {
+      for (const [name, traces] of [
+        ['1x.jsonl', 10_000],
+        ['4x.jsonl', 40_000],
+      ] as const) {
         const generated = generate(path.join(dir, name), traces, format);
         const run = await runMeasured(generated.file);
         fs.rmSync(generated.file);
@@ -207,7 +283,9 @@ describe('otel-agent report streams large inputs', function () {
         results.push({ mb: generated.bytes / 2 ** 20, peakRssMb: run.peakRssMb });
       }
       const [small, large] = results;
-      console.log(`      input ${small.mb.toFixed(0)} MB: peak RSS ${small.peakRssMb.toFixed(0)} MB; input ${large.mb.toFixed(0)} MB: peak RSS ${large.peakRssMb.toFixed(0)} MB`);
+      console.log(
+        `      input ${small.mb.toFixed(0)} MB: peak RSS ${small.peakRssMb.toFixed(0)} MB; input ${large.mb.toFixed(0)} MB: peak RSS ${large.peakRssMb.toFixed(0)} MB`,
+      );
       expect(large.peakRssMb).to.be.below(small.peakRssMb * 1.5);
       expect(large.peakRssMb).to.be.below(250);
     });

@@ -59,7 +59,11 @@ describe('otel-agent report on two real services', function () {
       for (const app of apps.reverse()) await app.stop('SIGTERM');
     }
     // The file exporter writes OTLP/JSON, one ExportTraceServiceRequest per line: what any OTLP tool reads.
-    const backendSpans = fs.readFileSync(backendFile, 'utf8').trim().split('\n').flatMap((line) => decodeOtlpJson(line, 'otlp-http'));
+    const backendSpans = fs
+      .readFileSync(backendFile, 'utf8')
+      .trim()
+      .split('\n')
+      .flatMap((line) => decodeOtlpJson(line, 'otlp-http'));
     expect(backendSpans.map((span) => span.resource['service.name'])).to.include('backend');
     failingTraceId = backendSpans.find((span) => span.attributes['http.route'] === '/pay')!.traceId;
   });

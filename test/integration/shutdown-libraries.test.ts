@@ -183,9 +183,7 @@ describe('graceful-shutdown libraries (integration)', function () {
         expect({ code: traced.code, signal: traced.signal }, context).to.deep.equal({ code: bare.code, signal: bare.signal });
         expect(comparableStdout(traced.stdout), context).to.equal(comparableStdout(bare.stdout));
         expect(comparableStderr(traced.stderr), context).to.equal(comparableStderr(bare.stderr));
-        expect(traced.signalToExitMs, `signal to exit under the agent\n${context}`).to.be.below(
-          Math.min(bare.signalToExitMs + SLACK_MS, AGENT_CEILING_MS),
-        );
+        expect(traced.signalToExitMs, `signal to exit under the agent\n${context}`).to.be.below(Math.min(bare.signalToExitMs + SLACK_MS, AGENT_CEILING_MS));
         expect(traced.serverSpansAtExit, `SERVER span received before exit (received: ${receiver.spans.map((s) => s.name).join(', ')})`).to.equal(1);
       });
     }

@@ -147,10 +147,18 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
     const receiver = await startOtlpGrpcReceiver();
     try {
       // dns is off by default (a span per lookup); +dns keeps every default and adds it, all lazily.
-      const result = await runApp(fixture('dns-app.js'), { env: { TRACING_INSTRUMENTATIONS: '+dns', TRACING_ENDPOINT: receiver.url, TRACING_SERVICE_NAME: 'dns-app' } });
+      const result = await runApp(fixture('dns-app.js'), {
+        env: { TRACING_INSTRUMENTATIONS: '+dns', TRACING_ENDPOINT: receiver.url, TRACING_SERVICE_NAME: 'dns-app' },
+      });
       expect(result.code, result.stderr).to.equal(0);
       // pg, ioredis, pino, mongodb, ... are enabled by default, but the app never loads them
-      expect(JSON.parse(result.stdout.trim())).to.deep.equal(['agent:express', 'agent:http-server', 'instrumentation-dns', 'instrumentation-http', 'instrumentation-undici']);
+      expect(JSON.parse(result.stdout.trim())).to.deep.equal([
+        'agent:express',
+        'agent:http-server',
+        'instrumentation-dns',
+        'instrumentation-http',
+        'instrumentation-undici',
+      ]);
       // the dns.lookup the app called on the exports of its very first require('dns') made a span
       const spans = await receiver.waitForSpans((all) => all.some((s) => s.scope.name === '@opentelemetry/instrumentation-dns'));
       expect(spans.find((s) => s.scope.name === '@opentelemetry/instrumentation-dns')!.name).to.match(/lookup/);
@@ -168,14 +176,14 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
     expect(lines[0]).to.match(/^otel-agent: TRACING_INSTRUMENTATIONS="-dns,-nosuchlib" names an unknown instrumentation "nosuchlib"/);
   });
 
-  it('OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,dns (upstream\'s variable) loads exactly those', async () => {
+  it("OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,dns (upstream's variable) loads exactly those", async () => {
     const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,dns' } });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stderr).to.equal('');
     expect(JSON.parse(result.stdout.trim())).to.deep.equal(['agent:http-server', 'instrumentation-dns', 'instrumentation-http']);
   });
 
-  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=dns (upstream\'s variable) keeps dns unloaded', async () => {
+  it("OTEL_NODE_DISABLED_INSTRUMENTATIONS=dns (upstream's variable) keeps dns unloaded", async () => {
     const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'dns' } });
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stderr).to.equal('');

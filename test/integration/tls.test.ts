@@ -65,12 +65,17 @@ describe('TLS and headers toward the collector (integration)', function () {
         );
         const port = await app.port();
         expect((await getJson(`http://127.0.0.1:${port}/users/42`)).status).to.equal(200);
-        const spans = await receiver.waitForSpans((all) => serverSpan(all, '/users/:id') !== undefined, 15_000).catch((err: Error) => {
-          throw new Error(`${err.message}\napp stderr:\n${app.stderr}`);
-        });
+        const spans = await receiver
+          .waitForSpans((all) => serverSpan(all, '/users/:id') !== undefined, 15_000)
+          .catch((err: Error) => {
+            throw new Error(`${err.message}\napp stderr:\n${app.stderr}`);
+          });
         expect(serverSpan(spans, '/users/:id')!.name).to.equal('GET /users/:id');
         expect(receiver.tlsErrors, 'TLS handshake errors on the receiver').to.deep.equal([]);
-        expect(agentLines(app.stderr).filter((line) => /export/i.test(line)), app.stderr).to.deep.equal([]);
+        expect(
+          agentLines(app.stderr).filter((line) => /export/i.test(line)),
+          app.stderr,
+        ).to.deep.equal([]);
         expect(app.stderr).to.not.match(STACK_FRAME);
       });
 
@@ -91,9 +96,11 @@ describe('TLS and headers toward the collector (integration)', function () {
           }),
         );
         expect((await getJson(`http://127.0.0.1:${await app.port()}/users/42`)).status).to.equal(200);
-        const spans = await receiver.waitForSpans((all) => serverSpan(all, '/users/:id') !== undefined, 15_000).catch((err: Error) => {
-          throw new Error(`${err.message}\napp stderr:\n${app.stderr}`);
-        });
+        const spans = await receiver
+          .waitForSpans((all) => serverSpan(all, '/users/:id') !== undefined, 15_000)
+          .catch((err: Error) => {
+            throw new Error(`${err.message}\napp stderr:\n${app.stderr}`);
+          });
         expect(serverSpan(spans, '/users/:id')!.name).to.equal('GET /users/:id');
         expect(agentLines(app.stderr)).to.deep.equal([]);
       });

@@ -37,7 +37,9 @@ describe('W3C Trace Context Level 2 (integration)', function () {
   });
 
   async function start(env: Record<string, string> = {}): Promise<string> {
-    const app = startApp(fixture('propagation-app.js'), { env: { DOWNSTREAM_URL: peer.url, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50', ...env } });
+    const app = startApp(fixture('propagation-app.js'), {
+      env: { DOWNSTREAM_URL: peer.url, TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50', ...env },
+    });
     apps.push(app);
     return `http://127.0.0.1:${await app.port()}`;
   }
@@ -66,7 +68,9 @@ describe('W3C Trace Context Level 2 (integration)', function () {
   it('a valid tracestate (with empty members, OWS and the vendor form) is forwarded and kept on the span', async () => {
     receiver.reset();
     const base = await start();
-    const response = await fetch(`${base}/work`, { headers: { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 'rojo=00f067aa0ba902b7, ,congo=t61rcWkgMzE,tenant1@vendor=x' } });
+    const response = await fetch(`${base}/work`, {
+      headers: { traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, tracestate: 'rojo=00f067aa0ba902b7, ,congo=t61rcWkgMzE,tenant1@vendor=x' },
+    });
     await response.text();
     expect(peer.lastHeaders().tracestate).to.equal('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant1@vendor=x');
     expect((await serverSpanOf(TRACE_ID)).traceState).to.equal('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,tenant1@vendor=x');

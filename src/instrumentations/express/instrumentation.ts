@@ -146,30 +146,36 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
     const settings = this._settings;
     const requestMethod = typeof proto.handleRequest === 'function' ? 'handleRequest' : 'handle_request';
     const errorMethod = typeof proto.handleError === 'function' ? 'handleError' : 'handle_error';
-    this._rewrap(proto, requestMethod, (original) =>
-      // Named like express's own, three parameters: the arity stays what express declares.
-      function handleRequest_traced(this: MarkedLayer, req: IncomingMessage, res: ServerResponse, next: unknown) {
-        let layerContext;
-        try {
-          layerContext = enterLayer(settings, this, req, res);
-        } catch (err) {
-          reportInternalError('express layer', err);
-        }
-        if (layerContext === undefined) return original.apply(this, arguments as unknown as unknown[]);
-        return context.with(layerContext, original, this, req, res, next);
-      },
+    this._rewrap(
+      proto,
+      requestMethod,
+      (original) =>
+        // Named like express's own, three parameters: the arity stays what express declares.
+        function handleRequest_traced(this: MarkedLayer, req: IncomingMessage, res: ServerResponse, next: unknown) {
+          let layerContext;
+          try {
+            layerContext = enterLayer(settings, this, req, res);
+          } catch (err) {
+            reportInternalError('express layer', err);
+          }
+          if (layerContext === undefined) return original.apply(this, arguments as unknown as unknown[]);
+          return context.with(layerContext, original, this, req, res, next);
+        },
     );
-    this._rewrap(proto, errorMethod, (original) =>
-      function handleError_traced(this: MarkedLayer, error: unknown, req: IncomingMessage, res: ServerResponse, next: unknown) {
-        let layerContext;
-        try {
-          layerContext = enterLayerWithError(this, req, error);
-        } catch (err) {
-          reportInternalError('express layer error', err);
-        }
-        if (layerContext === undefined) return original.apply(this, arguments as unknown as unknown[]);
-        return context.with(layerContext, original, this, error, req, res, next);
-      },
+    this._rewrap(
+      proto,
+      errorMethod,
+      (original) =>
+        function handleError_traced(this: MarkedLayer, error: unknown, req: IncomingMessage, res: ServerResponse, next: unknown) {
+          let layerContext;
+          try {
+            layerContext = enterLayerWithError(this, req, error);
+          } catch (err) {
+            reportInternalError('express layer error', err);
+          }
+          if (layerContext === undefined) return original.apply(this, arguments as unknown as unknown[]);
+          return context.with(layerContext, original, this, error, req, res, next);
+        },
     );
     return exports;
   }
@@ -184,28 +190,31 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
     const holder = routerHandleHolder(exports);
     if (!holder) return exports;
     const settings = this._settings;
-    this._rewrap(holder, 'handle', (original) =>
-      function handle_traced(this: unknown, req: IncomingMessage, res: ServerResponse, out: unknown) {
-        if (typeof out !== 'function') return original.apply(this, arguments as unknown as unknown[]);
-        let frame;
-        try {
-          frame = enterRouter(settings, req);
-        } catch (err) {
-          reportInternalError('express router', err);
-        }
-        if (frame === undefined) return original.apply(this, arguments as unknown as unknown[]);
-        const entered = frame;
-        const args = Array.prototype.slice.call(arguments);
-        args[2] = function routerDone(this: unknown, error?: unknown) {
+    this._rewrap(
+      holder,
+      'handle',
+      (original) =>
+        function handle_traced(this: unknown, req: IncomingMessage, res: ServerResponse, out: unknown) {
+          if (typeof out !== 'function') return original.apply(this, arguments as unknown as unknown[]);
+          let frame;
           try {
-            leaveRouter(req, entered, error);
+            frame = enterRouter(settings, req);
           } catch (err) {
             reportInternalError('express router', err);
           }
-          return (out as AnyFunction).apply(this, arguments as unknown as unknown[]);
-        };
-        return original.apply(this, args);
-      },
+          if (frame === undefined) return original.apply(this, arguments as unknown as unknown[]);
+          const entered = frame;
+          const args = Array.prototype.slice.call(arguments);
+          args[2] = function routerDone(this: unknown, error?: unknown) {
+            try {
+              leaveRouter(req, entered, error);
+            } catch (err) {
+              reportInternalError('express router', err);
+            }
+            return (out as AnyFunction).apply(this, arguments as unknown as unknown[]);
+          };
+          return original.apply(this, args);
+        },
     );
     return exports;
   }
@@ -229,8 +238,9 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
     const current = target[name] as { __otelAgentExpress?: boolean } | undefined;
     if (typeof current !== 'function') return;
     this._unwrapOurs(target, name);
-    const wrapped = isWrapped(target[name]) ? stackWrapper(target, name, makeWrapper) : (this._wrap(target, name, makeWrapper as (original: unknown) => unknown) as unknown);
+    const wrapped = isWrapped(target[name])
+      ? stackWrapper(target, name, makeWrapper)
+      : (this._wrap(target, name, makeWrapper as (original: unknown) => unknown) as unknown);
     if (typeof wrapped === 'function') Object.defineProperty(wrapped, '__otelAgentExpress', { value: true });
   }
 }
-

@@ -74,8 +74,8 @@ type TracedResponse = ServerResponse & { [REQUEST_SPAN]?: RequestSpanState };
 
 export class HttpServerInstrumentation extends InstrumentationBase<HttpServerInstrumentationConfig> {
   // `declare`: the base constructor calls setConfig, which sets these; a field initializer would reset them.
-  private declare _captureRequestHeaders: HeaderAttributes | undefined;
-  private declare _captureResponseHeaders: HeaderAttributes | undefined;
+  declare private _captureRequestHeaders: HeaderAttributes | undefined;
+  declare private _captureResponseHeaders: HeaderAttributes | undefined;
 
   constructor(config: HttpServerInstrumentationConfig = {}) {
     super(`${PACKAGE_NAME}/http-server`, PACKAGE_VERSION, config);
@@ -139,7 +139,11 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
         return suppressed;
       }
       const attributes = incomingRequestAttributes(request, scheme, this._diag);
-      if (this._captureRequestHeaders !== undefined) Object.assign(attributes, this._captureRequestHeaders((name) => request.headers[name]));
+      if (this._captureRequestHeaders !== undefined)
+        Object.assign(
+          attributes,
+          this._captureRequestHeaders((name) => request.headers[name]),
+        );
       const parentContext = propagation.extract(ROOT_CONTEXT, request.headers);
       const span = this.tracer.startSpan(request.method || 'GET', { kind: SpanKind.SERVER, attributes }, parentContext);
       const rpc: RPCMetadata = { type: RPCType.HTTP, span };

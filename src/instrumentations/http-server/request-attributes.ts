@@ -85,7 +85,10 @@ function parseHost(host: string, scheme: Scheme): ParsedHost | null {
 
 /** The attributes known when the request arrives (upstream's getIncomingRequestAttributes). */
 export function incomingRequestAttributes(request: IncomingMessage, scheme: Scheme, logger: DiagLogger): Attributes {
-  return fastIncomingRequestAttributes(request, scheme) ?? upstreamUtils.getIncomingRequestAttributes(request, { component: scheme, enableSyntheticSourceDetection: false }, logger);
+  return (
+    fastIncomingRequestAttributes(request, scheme) ??
+    upstreamUtils.getIncomingRequestAttributes(request, { component: scheme, enableSyntheticSourceDetection: false }, logger)
+  );
 }
 
 function fastIncomingRequestAttributes(request: IncomingMessage, scheme: Scheme): Attributes | undefined {

@@ -44,7 +44,8 @@ function grpcExporter(config: AgentConfig): MetricsPushExporter {
   const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
   const url = new URL(config.metricsEndpoint ?? DEFAULT_GRPC_ENDPOINT);
   const tls = tlsFiles(config);
-  const credentials = url.protocol === 'https:' ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
+  const credentials =
+    url.protocol === 'https:' ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
   const options: Record<string, number> = config.otlpCompression === 'gzip' ? { 'grpc.default_compression_algorithm': 2 } : {};
   const client = new grpc.Client(url.host, credentials, options);
   const version = agentVersion();

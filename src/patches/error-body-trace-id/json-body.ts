@@ -23,7 +23,15 @@ export function isJsonContentType(value: unknown): boolean {
     const eq = parts[i].indexOf('=');
     if (eq < 0) continue;
     if (parts[i].slice(0, eq).trim().toLowerCase() !== 'charset') continue;
-    if (!UTF8_CHARSET.test(parts[i].slice(eq + 1).trim().toLowerCase())) return false;
+    if (
+      !UTF8_CHARSET.test(
+        parts[i]
+          .slice(eq + 1)
+          .trim()
+          .toLowerCase(),
+      )
+    )
+      return false;
   }
   return true;
 }

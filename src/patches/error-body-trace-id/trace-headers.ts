@@ -22,7 +22,11 @@ export function serverTimingEntry(spanContext: Pick<SpanContext, 'traceId' | 'sp
 
 function headerText(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map((item) => String(item).trim()).filter((item) => item !== '').join(', ');
+  if (Array.isArray(value))
+    return value
+      .map((item) => String(item).trim())
+      .filter((item) => item !== '')
+      .join(', ');
   return String(value).trim();
 }
 

@@ -51,12 +51,8 @@ export abstract class BaseReceiver implements Receiver {
     this._rejected = 0;
   }
 
-  waitForSpans(
-    countOrPredicate: number | ((spans: ReceivedSpan[]) => boolean),
-    timeoutMs = DEFAULT_WAIT_MS,
-  ): Promise<ReceivedSpan[]> {
-    const predicate =
-      typeof countOrPredicate === 'number' ? (s: ReceivedSpan[]) => s.length >= countOrPredicate : countOrPredicate;
+  waitForSpans(countOrPredicate: number | ((spans: ReceivedSpan[]) => boolean), timeoutMs = DEFAULT_WAIT_MS): Promise<ReceivedSpan[]> {
+    const predicate = typeof countOrPredicate === 'number' ? (s: ReceivedSpan[]) => s.length >= countOrPredicate : countOrPredicate;
     const wanted = typeof countOrPredicate === 'number' ? `${countOrPredicate} span(s)` : 'the predicate';
     if (predicate(this.spans)) return Promise.resolve(this.spans.slice());
     return new Promise((resolve, reject) => {
@@ -74,7 +70,7 @@ export abstract class BaseReceiver implements Receiver {
   }
 
   private describeTimeout(wanted: string, timeoutMs: number): string {
-    const names = this.spans.map(s => `${s.name} [${s.kind}]`);
+    const names = this.spans.map((s) => `${s.name} [${s.kind}]`);
     const extra: string[] = [];
     if (this.rawPayloads.length) extra.push(`${this.rawPayloads.length} payload(s)`);
     if (this._rejected) extra.push(`${this._rejected} rejected request(s) (behaviour 'unavailable')`);

@@ -104,7 +104,7 @@ export abstract class HttpReceiverBase extends BaseReceiver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.shutdownCommon();
-    const closed = new Promise<void>(resolve => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
   }

@@ -1,14 +1,5 @@
 /** In-test span receivers for the real export wire protocols, decoding into one normalized shape. */
-export type {
-  AttrValue,
-  ReceivedSpan,
-  Receiver,
-  ReceiverBehaviour,
-  ReceiverProtocol,
-  ReceiverTls,
-  SpanKindName,
-  StatusCodeName,
-} from './types';
+export type { AttrValue, ReceivedSpan, Receiver, ReceiverBehaviour, ReceiverProtocol, ReceiverTls, SpanKindName, StatusCodeName } from './types';
 export { startOtlpGrpcReceiver } from './otlp-grpc';
 export { startOtlpHttpReceiver } from './otlp-http';
 export { startJaegerUdpReceiver } from './jaeger-udp';

@@ -21,12 +21,7 @@ interface ThriftInstance {
   Agent: { emitBatch: { argumentsMessageRW: ThriftRW<ThriftMessage> } };
   Batch: { rw: ThriftRW<ThriftBatch> };
 }
-type ThriftCtor = new (opts: {
-  entryPoint?: string;
-  source?: string;
-  allowOptionalArguments?: boolean;
-  allowFilesystemAccess?: boolean;
-}) => ThriftInstance;
+type ThriftCtor = new (opts: { entryPoint?: string; source?: string; allowOptionalArguments?: boolean; allowFilesystemAccess?: boolean }) => ThriftInstance;
 const { Thrift } = require('thriftrw') as { Thrift: ThriftCtor };
 
 type I64 = Buffer | number | bigint | { high: number; low: number } | null | undefined;
@@ -156,7 +151,7 @@ function normalizeBatch(batch: ThriftBatch, protocol: ReceiverProtocol): Receive
     'service.name': batch.process.serviceName,
     ...tagsToAttrs(batch.process.tags),
   };
-  return (batch.spans ?? []).map(s => normalizeSpan(s, resource, protocol));
+  return (batch.spans ?? []).map((s) => normalizeSpan(s, resource, protocol));
 }
 
 function normalizeSpan(s: ThriftSpan, resource: Record<string, AttrValue>, protocol: ReceiverProtocol): ReceivedSpan {
@@ -212,7 +207,7 @@ function normalizeSpan(s: ThriftSpan, resource: Record<string, AttrValue>, proto
     startTimeUnixNano: startUs * 1000n,
     endTimeUnixNano: (startUs + i64(s.duration)) * 1000n,
     attributes,
-    events: (s.logs ?? []).map(log => {
+    events: (s.logs ?? []).map((log) => {
       const fields = tagsToAttrs(log.fields);
       const name = fields.event;
       delete fields.event;

@@ -15,7 +15,7 @@ class JaegerUdpReceiver extends BaseReceiver {
 
   async listen(port = 0): Promise<this> {
     this.socket.on('message', (msg: Buffer) => this.onPacket(msg));
-    this.socket.on('error', err => this.decodeErrors.push(`jaeger-udp socket error: ${err.message}`));
+    this.socket.on('error', (err) => this.decodeErrors.push(`jaeger-udp socket error: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
       this.socket.once('error', reject);
       this.socket.bind(port, '127.0.0.1', () => {
@@ -39,7 +39,7 @@ class JaegerUdpReceiver extends BaseReceiver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.shutdownCommon();
-    await new Promise<void>(resolve => this.socket.close(() => resolve()));
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }
 

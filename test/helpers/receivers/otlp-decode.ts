@@ -9,12 +9,9 @@ import type { AttrValue, ReceivedSpan, ReceiverProtocol, SpanKindName, StatusCod
 
 /** Source folder with the OTLP .proto files (works from build/test/helpers/receivers and from the .ts sources). */
 export const PROTO_DIR: string = (() => {
-  const candidates = [
-    path.resolve(__dirname, '../../../../test/helpers/receivers/proto'),
-    path.resolve(__dirname, 'proto'),
-  ];
+  const candidates = [path.resolve(__dirname, '../../../../test/helpers/receivers/proto'), path.resolve(__dirname, 'proto')];
   const marker = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
-  return candidates.find(d => fs.existsSync(path.join(d, marker))) ?? candidates[0];
+  return candidates.find((d) => fs.existsSync(path.join(d, marker))) ?? candidates[0];
 })();
 
 const REQUEST_TYPE = 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest';
@@ -113,12 +110,12 @@ function normalizeRequest(req: WireRequest, protocol: ReceiverProtocol): Receive
           startTimeUnixNano: nanos(s.startTimeUnixNano),
           endTimeUnixNano: nanos(s.endTimeUnixNano),
           attributes: attrs(s.attributes),
-          events: (s.events ?? []).map(e => ({
+          events: (s.events ?? []).map((e) => ({
             name: e.name ?? '',
             timeUnixNano: nanos(e.timeUnixNano),
             attributes: attrs(e.attributes),
           })),
-          links: (s.links ?? []).map(l => ({
+          links: (s.links ?? []).map((l) => ({
             traceId: idHex(l.traceId, 16, 'link.traceId'),
             spanId: idHex(l.spanId, 8, 'link.spanId'),
             attributes: attrs(l.attributes),

@@ -22,7 +22,7 @@ const traceServiceDefinition: grpc.ServiceDefinition = {
 function metadataToHeaders(md: grpc.Metadata): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, values] of Object.entries(md.toJSON())) {
-    const strs = values.map(v => (typeof v === 'string' ? v : Buffer.from(v).toString('base64')));
+    const strs = values.map((v) => (typeof v === 'string' ? v : Buffer.from(v).toString('base64')));
     out[k] = strs.length === 1 ? strs[0] : strs;
   }
   return out;
@@ -48,13 +48,10 @@ class OtlpGrpcReceiver extends BaseReceiver {
       ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined)
       : grpc.ServerCredentials.createInsecure();
     this.server.addService(traceServiceDefinition, {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        this.onExport(call, callback),
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => this.onExport(call, callback),
     });
     this._port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(`127.0.0.1:${port}`, credentials, (err, p) =>
-        err ? reject(err) : resolve(p),
-      );
+      this.server.bindAsync(`127.0.0.1:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
     });
     return this;
   }

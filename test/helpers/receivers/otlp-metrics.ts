@@ -57,17 +57,26 @@ function requestType(): protobuf.Type {
   return root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
 }
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('hex');
 const num = (value: string | number | undefined) => Number(value ?? 0);
 
 function exemplars(list: Wire[] | undefined): ReceivedExemplar[] {
-  return (list ?? []).map((e) => ({ traceId: hex(e.traceId), spanId: hex(e.spanId), value: e.asDouble ?? num(e.asInt), timeUnixNano: BigInt(e.timeUnixNano ?? 0) }));
+  return (list ?? []).map((e) => ({
+    traceId: hex(e.traceId),
+    spanId: hex(e.spanId),
+    value: e.asDouble ?? num(e.asInt),
+    timeUnixNano: BigInt(e.timeUnixNano ?? 0),
+  }));
 }
 
 /** Decodes one ExportMetricsServiceRequest into flat points. */
-export function decodeOtlpMetrics(body: Uint8Array, protocol: 'otlp-grpc' | 'otlp-http', headers: ReceivedMetricsRequest['headers'] = {}): ReceivedMetricsRequest[] {
+export function decodeOtlpMetrics(
+  body: Uint8Array,
+  protocol: 'otlp-grpc' | 'otlp-http',
+  headers: ReceivedMetricsRequest['headers'] = {},
+): ReceivedMetricsRequest[] {
   const type = requestType();
   const obj = type.toObject(type.decode(body), { longs: String, enums: Number, defaults: false, arrays: true });
   return (obj.resourceMetrics ?? []).map((rm: Wire) => {
@@ -148,7 +157,11 @@ function receiverState() {
       };
       const timer = setTimeout(() => {
         waiters.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; received ${requests.length} metrics request(s)${decodeErrors.length ? `, decode errors: ${decodeErrors.join('; ')}` : ''}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; received ${requests.length} metrics request(s)${decodeErrors.length ? `, decode errors: ${decodeErrors.join('; ')}` : ''}`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(check);
       check();
@@ -203,7 +216,11 @@ export async function startOtlpMetricsHttpReceiver(): Promise<MetricsReceiver> {
     request.on('end', () => {
       let body = Buffer.concat(chunks);
       if (request.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
-      const ok = request.method === 'POST' && request.url === '/v1/metrics' && request.headers['content-type'] === 'application/x-protobuf' && state.add(body, 'otlp-http', request.headers);
+      const ok =
+        request.method === 'POST' &&
+        request.url === '/v1/metrics' &&
+        request.headers['content-type'] === 'application/x-protobuf' &&
+        state.add(body, 'otlp-http', request.headers);
       response.writeHead(ok ? 200 : 400, { 'Content-Type': 'application/x-protobuf' }).end();
     });
   });

@@ -33,7 +33,9 @@ function openssl(args: string[], cwd: string): void {
 /** Throws a clear error when the `openssl` command is missing: TLS tests must fail, not skip. */
 export function checkOpenssl(): string {
   try {
-    return execFileSync('openssl', ['version'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+    return execFileSync('openssl', ['version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
   } catch (err) {
     throw new Error(
       `the TLS tests need the \`openssl\` command to create throwaway certificates, and \`openssl version\` failed ` +
@@ -82,7 +84,25 @@ export function createTestCertificates(dir: string): TestCertificates {
   );
   const serial = `0x${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
   openssl(
-    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-set_serial', serial, '-days', '2', '-sha256', '-extfile', 'server.ext', '-out', 'server.pem'],
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-set_serial',
+      serial,
+      '-days',
+      '2',
+      '-sha256',
+      '-extfile',
+      'server.ext',
+      '-out',
+      'server.pem',
+    ],
     dir,
   );
   openssl(ecKey('client-key.pem'), dir);
@@ -92,7 +112,25 @@ export function createTestCertificates(dir: string): TestCertificates {
     ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = clientAuth', 'authorityKeyIdentifier = keyid', ''].join('\n'),
   );
   openssl(
-    ['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-set_serial', `${serial}1`, '-days', '2', '-sha256', '-extfile', 'client.ext', '-out', 'client.pem'],
+    [
+      'x509',
+      '-req',
+      '-in',
+      'client.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-set_serial',
+      `${serial}1`,
+      '-days',
+      '2',
+      '-sha256',
+      '-extfile',
+      'client.ext',
+      '-out',
+      'client.pem',
+    ],
     dir,
   );
   const caFile = path.join(dir, 'ca.pem');

@@ -65,11 +65,26 @@ const CASES: BadValueCase[] = [
   { env: { TRACING_JAEGER_AGENT_HOST: 'bad host' }, key: 'jaegerAgentHost', expected: 'localhost' },
   { env: { TRACING_INSTRUMENTATIONS: 'foo' }, key: 'instrumentations', expected: defaultInstrumentations() },
   { env: { TRACING_INSTRUMENTATIONS: 'runtime-node' }, key: 'instrumentations', expected: defaultInstrumentations(), shows: ['runtime-node', 'metrics'] },
-  { env: { TRACING_INSTRUMENTATIONS: '+fs,-pg,+nosuchlib' }, key: 'instrumentations', expected: [...defaultInstrumentations().filter((n) => n !== 'pg'), 'fs'], shows: ['nosuchlib', 'ignoring it'] },
+  {
+    env: { TRACING_INSTRUMENTATIONS: '+fs,-pg,+nosuchlib' },
+    key: 'instrumentations',
+    expected: [...defaultInstrumentations().filter((n) => n !== 'pg'), 'fs'],
+    shows: ['nosuchlib', 'ignoring it'],
+  },
   { env: { TRACING_INSTRUMENTATIONS: '+fs,pg' }, key: 'instrumentations', expected: [...defaultInstrumentations(), 'fs'], shows: ['mixes', 'as +name'] },
   { env: { TRACING_INSTRUMENTATIONS: '-host-metrics' }, key: 'instrumentations', expected: defaultInstrumentations(), shows: ['host-metrics', 'metrics'] },
-  { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pgg' }, key: 'instrumentations', expected: ['http'], shows: ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'pgg', 'did you mean pg?'] },
-  { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'nett' }, key: 'instrumentations', expected: defaultInstrumentations(), shows: ['OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'nett', 'did you mean net?'] },
+  {
+    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pgg' },
+    key: 'instrumentations',
+    expected: ['http'],
+    shows: ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'pgg', 'did you mean pg?'],
+  },
+  {
+    env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'nett' },
+    key: 'instrumentations',
+    expected: defaultInstrumentations(),
+    shows: ['OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'nett', 'did you mean net?'],
+  },
   { env: { TRACING_INSTRUMENTATIONS: 'http,pg,expres' }, key: 'instrumentations', expected: ['http', 'pg'], shows: ['did you mean express?'] },
   { env: { TRACING_ENABLED: 'maybe' }, key: 'enabled', expected: true },
   { env: { TRACING_PII_MASKING: 'maybe' }, key: 'piiMasking', expected: true },
@@ -89,7 +104,12 @@ const CASES: BadValueCase[] = [
   { env: { TRACING_PII_PATTERNS: '["unterminated' }, key: 'piiPatterns', expected: [], shows: ['"[\\"unterminated"'] },
   { env: { TRACING_PII_PATTERNS: '["\\\\d{16}", 5]' }, key: 'piiPatterns', expected: ['\\d{16}'], shows: ['#2'] },
   { env: { TRACING_CA_FILE: '/nonexistent/ca.pem' }, key: 'caFile', expected: undefined },
-  { env: { TRACING_FILE_PATH: '/nonexistent-dir/traces.jsonl' }, key: 'filePath', expected: DEFAULT_FILE, shows: ['/nonexistent-dir/traces.jsonl', 'does not exist'] },
+  {
+    env: { TRACING_FILE_PATH: '/nonexistent-dir/traces.jsonl' },
+    key: 'filePath',
+    expected: DEFAULT_FILE,
+    shows: ['/nonexistent-dir/traces.jsonl', 'does not exist'],
+  },
   { env: { OTEL_TRACES_SAMPLER: 'xray' }, key: 'sampleRate', expected: 1 },
   { env: { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }, key: 'sampleRate', expected: 1, shows: ['OTEL_TRACES_SAMPLER_ARG', '"2"'] },
   { env: { TRACING_SAMPL_RATE: '0.5' }, key: 'sampleRate', expected: 1, shows: ['0.5', 'did you mean TRACING_SAMPLE_RATE?'] },
@@ -110,7 +130,9 @@ describe('config: bad values', () => {
 
   for (const testCase of CASES) {
     const [variable, value] = Object.entries(testCase.env)[0];
-    const label = `${Object.entries(testCase.env).map(([name, text]) => `${name}=${JSON.stringify(text)}`).join(' ')} -> ${testCase.key} = ${JSON.stringify(testCase.expected)}`;
+    const label = `${Object.entries(testCase.env)
+      .map(([name, text]) => `${name}=${JSON.stringify(text)}`)
+      .join(' ')} -> ${testCase.key} = ${JSON.stringify(testCase.expected)}`;
     it(label, () => {
       const { config, problems } = loadWith(testCase.env, app.root);
       expect(problems, 'one problem line').to.have.lengthOf(1);
@@ -194,14 +216,17 @@ describe('config: bad values', () => {
   });
 
   it('never throws: an internal error returns the defaults and a problem line', () => {
-    const exploding = new Proxy({}, {
-      get: () => {
-        throw new Error('boom');
+    const exploding = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('boom');
+        },
+        ownKeys: () => {
+          throw new Error('boom');
+        },
       },
-      ownKeys: () => {
-        throw new Error('boom');
-      },
-    });
+    );
     const loaded = loadWith(exploding, app.root);
     expect(loaded.config.sampleRate).to.equal(1);
     expect(loaded.config.exporters).to.deep.equal(['otlp']);

@@ -33,11 +33,17 @@ describe('config: metrics options', () => {
     expect(interval.config.metricsExportIntervalMs).to.equal(60000);
   });
 
-  it('endpoint: the metrics variables, the shared base URL with /v1/metrics for HTTP, else the spans\' endpoint of the same protocol', () => {
-    expect(load({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).config.metricsEndpoint).to.equal('http://collector:4318/v1/metrics');
-    expect(load({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:9/custom' }).config.metricsEndpoint).to.equal('http://m:9/custom');
+  it("endpoint: the metrics variables, the shared base URL with /v1/metrics for HTTP, else the spans' endpoint of the same protocol", () => {
+    expect(load({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).config.metricsEndpoint).to.equal(
+      'http://collector:4318/v1/metrics',
+    );
+    expect(load({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:9/custom' }).config.metricsEndpoint).to.equal(
+      'http://m:9/custom',
+    );
     expect(load({ TRACING_METRICS: 'otlp', TRACING_ENDPOINT: 'http://collector:4317' }).config.metricsEndpoint).to.equal('http://collector:4317');
-    expect(load({ TRACING_METRICS: 'otlp-http', TRACING_EXPORTER: 'otlp-http', TRACING_ENDPOINT: 'http://c:4318/v1/traces' }).config.metricsEndpoint).to.equal('http://c:4318/v1/metrics');
+    expect(load({ TRACING_METRICS: 'otlp-http', TRACING_EXPORTER: 'otlp-http', TRACING_ENDPOINT: 'http://c:4318/v1/traces' }).config.metricsEndpoint).to.equal(
+      'http://c:4318/v1/metrics',
+    );
     // A gRPC traces endpoint is not used for HTTP metrics.
     expect(load({ TRACING_METRICS: 'otlp-http', TRACING_ENDPOINT: 'http://collector:4317' }).config.metricsEndpoint).to.equal(undefined);
     // Prometheus alone reads no OTLP endpoint variable.

@@ -19,7 +19,20 @@ describe('config: values, fallbacks and precedence', () => {
       expect(problems).to.deep.equal([]);
       // upstream register's default set (test/unit/instrumentations/targets.test.ts compares it with upstream's own)
       expect(config.instrumentations.slice(0, 3)).to.deep.equal(['http', 'express', 'undici']);
-      expect(config.instrumentations).to.include.members(['pg', 'ioredis', 'redis', 'mysql2', 'mongodb', 'kafkajs', 'graphql', 'grpc', 'aws-sdk', 'pino', 'winston', 'bunyan']);
+      expect(config.instrumentations).to.include.members([
+        'pg',
+        'ioredis',
+        'redis',
+        'mysql2',
+        'mongodb',
+        'kafkajs',
+        'graphql',
+        'grpc',
+        'aws-sdk',
+        'pino',
+        'winston',
+        'bunyan',
+      ]);
       for (const off of ['fs', 'router', 'dns', 'net', 'host-metrics', 'runtime-node']) expect(config.instrumentations).not.to.include(off);
       expect(config).to.deep.include({
         enabled: true,
@@ -64,7 +77,11 @@ describe('config: values, fallbacks and precedence', () => {
 
   describe('service name and version', () => {
     it('TRACING_SERVICE_NAME wins over OTEL_SERVICE_NAME and the resource attribute', () => {
-      const { config, sources } = load({ TRACING_SERVICE_NAME: 'tracing-svc', OTEL_SERVICE_NAME: 'otel-svc', OTEL_RESOURCE_ATTRIBUTES: 'service.name=attr-svc' });
+      const { config, sources } = load({
+        TRACING_SERVICE_NAME: 'tracing-svc',
+        OTEL_SERVICE_NAME: 'otel-svc',
+        OTEL_RESOURCE_ATTRIBUTES: 'service.name=attr-svc',
+      });
       expect(config.serviceName).to.equal('tracing-svc');
       expect(sources.serviceName).to.equal('TRACING_SERVICE_NAME');
     });
@@ -211,14 +228,22 @@ describe('config: values, fallbacks and precedence', () => {
     });
 
     it('uses OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as-is, over OTEL_EXPORTER_OTLP_ENDPOINT', () => {
-      const { config, sources } = load({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://base:4318', TRACING_EXPORTER: 'otlp-http' });
+      const { config, sources } = load({
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://base:4318',
+        TRACING_EXPORTER: 'otlp-http',
+      });
       expect(config.endpoint).to.equal('http://c:4318/custom');
       expect(sources.endpoint).to.equal('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
     });
 
     it('appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT for otlp-http', () => {
-      expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).config.endpoint).to.equal('http://c:4318/v1/traces');
-      expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/prefix/', TRACING_EXPORTER: 'otlp-http' }).config.endpoint).to.equal('http://c:4318/prefix/v1/traces');
+      expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).config.endpoint).to.equal(
+        'http://c:4318/v1/traces',
+      );
+      expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/prefix/', TRACING_EXPORTER: 'otlp-http' }).config.endpoint).to.equal(
+        'http://c:4318/prefix/v1/traces',
+      );
       const { config, sources } = load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c/prefix', TRACING_EXPORTER: 'otlp-http' });
       expect(config.endpoint).to.equal('https://c/prefix/v1/traces');
       expect(sources.endpoint).to.equal('OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -228,7 +253,7 @@ describe('config: values, fallbacks and precedence', () => {
       expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).config.endpoint).to.equal('http://c:4317');
     });
 
-    it('OTEL_* alone gets upstream\'s default protocol: an OTLP endpoint without a protocol is http/protobuf, never gRPC', () => {
+    it("OTEL_* alone gets upstream's default protocol: an OTLP endpoint without a protocol is http/protobuf, never gRPC", () => {
       const { config, sources } = load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
       expect(config.exporters).to.deep.equal(['otlp-http']);
       expect(sources.exporters).to.include('OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -382,7 +407,9 @@ describe('config: values, fallbacks and precedence', () => {
     it('OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS: enabled replaces the defaults (fs allowed), disabled is applied after; TRACING_INSTRUMENTATIONS wins', () => {
       const defaults = load({}).config.instrumentations;
       expect(load({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fs,pg' }).config.instrumentations).to.deep.equal(['http', 'fs', 'pg']);
-      expect(load({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,redis' }).config.instrumentations).to.deep.equal(defaults.filter((n) => n !== 'pg' && n !== 'redis'));
+      expect(load({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,redis' }).config.instrumentations).to.deep.equal(
+        defaults.filter((n) => n !== 'pg' && n !== 'redis'),
+      );
       const both = load({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,net', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'net' });
       expect(both.config.instrumentations).to.deep.equal(['http', 'pg']);
       expect(both.sources.instrumentations).to.equal('OTEL_NODE_ENABLED_INSTRUMENTATIONS');

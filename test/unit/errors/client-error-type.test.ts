@@ -53,8 +53,6 @@ describe('ClientErrorTypeProcessor', () => {
   });
 
   it('does nothing without an exception event', () => {
-    expect(
-      clientErrorTypeOf({ kind: SpanKind.CLIENT, status: { code: SpanStatusCode.ERROR }, attributes: {}, events: [] }),
-    ).to.equal(undefined);
+    expect(clientErrorTypeOf({ kind: SpanKind.CLIENT, status: { code: SpanStatusCode.ERROR }, attributes: {}, events: [] })).to.equal(undefined);
   });
 });

@@ -7,12 +7,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import {
-  ATTR_ERROR_CODE,
-  ATTR_ERROR_HTTP_STATUS_CODE,
-  isServerFailure,
-  recordExceptionOnSpan,
-} from '../../../src/errors/record-exception';
+import { ATTR_ERROR_CODE, ATTR_ERROR_HTTP_STATUS_CODE, isServerFailure, recordExceptionOnSpan } from '../../../src/errors/record-exception';
 
 const WITH_STACK = { captureStacktrace: true, markError: true };
 

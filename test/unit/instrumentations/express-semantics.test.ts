@@ -50,7 +50,7 @@ describe('express semantics: safeAsErrorAndMessage', () => {
       expect(() => upstream(value)).to.throw();
       const [error, message] = safeAsErrorAndMessage(value);
       expect(message).to.be.a('string');
-      if (typeof error === 'object') expect(() => `${(error).name} ${(error).message} ${(error).stack}`).to.not.throw();
+      if (typeof error === 'object') expect(() => `${error.name} ${error.message} ${error.stack}`).to.not.throw();
     }
   });
 });

@@ -39,7 +39,7 @@ function upstreamSelection(env: Record<string, string>): string[] {
 
 const comparable = (names: string[]) => names.filter((name) => !METRICS_ONLY_INSTRUMENTATIONS.includes(name) && !AGENT_DEFAULT_EXCLUDED.includes(name)).sort();
 
-describe('instrumentation targets (the lazy loader\'s table)', function () {
+describe("instrumentation targets (the lazy loader's table)", function () {
   this.timeout(20_000);
 
   it('names every tracing instrumentation of the installed catalogue', () => {

@@ -44,7 +44,12 @@ describe('metrics: DurationHistogram', () => {
     offer(target, exemplar('4', 0.002, 3000 + 60_000), ExemplarPriority.Normal);
     expect(histogram.snapshot().points[0].exemplars[0]!.traceId).to.equal('4'.repeat(32));
     // Other buckets keep none.
-    expect(histogram.snapshot().points[0].exemplars.slice(1).every((slot) => slot === null)).to.equal(true);
+    expect(
+      histogram
+        .snapshot()
+        .points[0].exemplars.slice(1)
+        .every((slot) => slot === null),
+    ).to.equal(true);
   });
 
   it('a snapshot is a copy: later records do not change it', () => {

@@ -39,9 +39,33 @@ function snapshot(): MetricsSnapshot {
           },
         ],
       },
-      { kind: 'sum', monotonic: false, name: 'http.server.active_requests', description: 'Active.', unit: '{request}', scope: '@x/otel-agent', points: [{ key: 'a', attributes: { 'url.scheme': 'http' }, value: 2 }] },
-      { kind: 'sum', monotonic: true, name: 'nodejs.eventloop.time', description: 'Time.', unit: 's', scope: 'runtime', points: [{ key: 'b', attributes: {}, value: 4.5 }] },
-      { kind: 'gauge', name: 'v8js.memory.heap.used', description: 'Heap.', unit: 'By', scope: 'runtime', monotonic: false, points: [{ key: 'c', attributes: { 'v8js.heap.space.name': 'new_space' }, value: 1024 }] },
+      {
+        kind: 'sum',
+        monotonic: false,
+        name: 'http.server.active_requests',
+        description: 'Active.',
+        unit: '{request}',
+        scope: '@x/otel-agent',
+        points: [{ key: 'a', attributes: { 'url.scheme': 'http' }, value: 2 }],
+      },
+      {
+        kind: 'sum',
+        monotonic: true,
+        name: 'nodejs.eventloop.time',
+        description: 'Time.',
+        unit: 's',
+        scope: 'runtime',
+        points: [{ key: 'b', attributes: {}, value: 4.5 }],
+      },
+      {
+        kind: 'gauge',
+        name: 'v8js.memory.heap.used',
+        description: 'Heap.',
+        unit: 'By',
+        scope: 'runtime',
+        monotonic: false,
+        points: [{ key: 'c', attributes: { 'v8js.heap.space.name': 'new_space' }, value: 1024 }],
+      },
     ],
   };
 }
@@ -58,7 +82,9 @@ describe('metrics: Prometheus exposition', () => {
     expect(text).to.include(`http_server_request_duration_seconds_count{${labels}} 3\n`);
     expect(text).to.include(`http_server_request_duration_seconds_sum{${labels}} 1.55\n`);
     expect(text).to.include('# TYPE http_server_active_requests gauge\nhttp_server_active_requests{url_scheme="http"} 2\n');
-    expect(text).to.include('# TYPE nodejs_eventloop_time_seconds counter\n# UNIT nodejs_eventloop_time_seconds seconds\nnodejs_eventloop_time_seconds_total 4.5\n');
+    expect(text).to.include(
+      '# TYPE nodejs_eventloop_time_seconds counter\n# UNIT nodejs_eventloop_time_seconds seconds\nnodejs_eventloop_time_seconds_total 4.5\n',
+    );
     expect(text).to.include('v8js_memory_heap_used_bytes{v8js_heap_space_name="new_space"} 1024\n');
     expect(text.endsWith('# EOF\n')).to.equal(true);
   });

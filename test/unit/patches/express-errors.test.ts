@@ -104,7 +104,10 @@ describe('express-errors patch (in process)', () => {
     forgetExpressModules();
     express4 = require(EXPRESS4_DIR);
     express5 = require(EXPRESS5_DIR);
-    for (const [major, express] of [[4, express4], [5, express5]] as const) {
+    for (const [major, express] of [
+      [4, express4],
+      [5, express5],
+    ] as const) {
       const app = buildApp(express, major);
       // Stands in for the http instrumentation: one server span per request, ended when the response closes.
       const server = http.createServer((req, res) => {
@@ -179,9 +182,7 @@ describe('express-errors patch (in process)', () => {
       it('records a string passed to next()', async () => {
         const { status, span } = await request(major, '/string');
         expect(status).to.equal(500);
-        expect(exceptionEvents(span).map((e) => e.attributes)).to.deep.equal([
-          { 'exception.type': 'string', 'exception.message': 'plain string failure' },
-        ]);
+        expect(exceptionEvents(span).map((e) => e.attributes)).to.deep.equal([{ 'exception.type': 'string', 'exception.message': 'plain string failure' }]);
       });
 
       it("records nothing for next('route') and for a successful request", async () => {
@@ -231,7 +232,7 @@ describe('express-errors patch (in process)', () => {
     });
   }
 
-  it('stacks on instrumentation-router\'s Layer wrapper and unpatch restores exactly what was there', () => {
+  it("stacks on instrumentation-router's Layer wrapper and unpatch restores exactly what was there", () => {
     const RouterLayer = require(path.join(ROUTER2_DIR, 'lib', 'layer.js'));
     const Express4Layer = require(path.join(EXPRESS4_DIR, 'lib', 'router', 'layer.js'));
     const Express4Router = require(path.join(EXPRESS4_DIR, 'lib', 'router', 'index.js'));

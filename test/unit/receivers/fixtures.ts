@@ -3,13 +3,7 @@ import { expect } from 'chai';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type HrTime, type Link } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { AttrValue, ReceivedSpan, Receiver } from '../../helpers/receivers';
 
 export const SERVICE_NAME = 'receiver-test-svc';
@@ -65,7 +59,7 @@ export async function emitSampleSpans(exporter: SpanExporter): Promise<Sent> {
     server.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
     server.end();
     await provider.forceFlush();
-    const byId = new Map(memory.getFinishedSpans().map(s => [s.spanContext().spanId, s]));
+    const byId = new Map(memory.getFinishedSpans().map((s) => [s.spanContext().spanId, s]));
     const pick = (id: string): ReadableSpan => byId.get(id) ?? expect.fail(`span ${id} not finished`);
     const sent = {
       server: pick(server.spanContext().spanId),
@@ -85,7 +79,10 @@ export async function makeReadableSpans(name = 'direct-export'): Promise<Readabl
     resource: resourceFromAttributes({ 'service.name': SERVICE_NAME }),
     spanProcessors: [new SimpleSpanProcessor(memory)],
   });
-  provider.getTracer(SCOPE_NAME, SCOPE_VERSION).startSpan(name, { attributes: { 'test.marker': MARKER } }).end();
+  provider
+    .getTracer(SCOPE_NAME, SCOPE_VERSION)
+    .startSpan(name, { attributes: { 'test.marker': MARKER } })
+    .end();
   await provider.forceFlush();
   const spans = memory.getFinishedSpans().slice();
   await provider.shutdown();
@@ -93,7 +90,7 @@ export async function makeReadableSpans(name = 'direct-export'): Promise<Readabl
 }
 
 export function exportOnce(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
-  return new Promise(resolve => exporter.export(spans, resolve));
+  return new Promise((resolve) => exporter.export(spans, resolve));
 }
 
 export { ExportResultCode };
@@ -136,10 +133,10 @@ function expectTime(actual: bigint, expectedNs: bigint, jaeger: boolean, what: s
 /** Field-by-field comparison of what the receiver decoded against what the SDK sent. */
 export function expectSpansMatch(received: ReceivedSpan[], sent: ReadableSpan[], protocol: ReceivedSpan['protocol'], opts: ExpectOptions = {}): void {
   const jaeger = !!opts.jaeger;
-  expect(received.map(s => s.spanId).sort()).to.deep.equal(sent.map(s => s.spanContext().spanId).sort());
+  expect(received.map((s) => s.spanId).sort()).to.deep.equal(sent.map((s) => s.spanContext().spanId).sort());
   for (const s of sent) {
     const ctx = s.spanContext();
-    const r = received.find(x => x.spanId === ctx.spanId)!;
+    const r = received.find((x) => x.spanId === ctx.spanId)!;
     const label = `span ${s.name}`;
     expect(r.protocol, label).to.equal(protocol);
     expect(r.traceId, label).to.equal(ctx.traceId);
@@ -168,7 +165,7 @@ export function expectSpansMatch(received: ReceivedSpan[], sent: ReadableSpan[],
     });
 
     expect(r.links, label).to.deep.equal(
-      s.links.map(l => ({
+      s.links.map((l) => ({
         traceId: l.context.traceId,
         spanId: l.context.spanId,
         attributes: jaeger ? {} : expectedAttrs(l.attributes ?? {}, false),
@@ -187,17 +184,17 @@ export function expectSpansMatch(received: ReceivedSpan[], sent: ReadableSpan[],
 
 /** Asserts the sample set's shape independently of the SDK objects (parentage, kinds, the error). */
 export function expectSampleShape(received: ReceivedSpan[], sent: Sent): void {
-  const byName = new Map(received.map(s => [s.name, s]));
+  const byName = new Map(received.map((s) => [s.name, s]));
   const server = byName.get('GET /users/:id')!;
   const client = byName.get('SELECT users')!;
   const internal = byName.get('render')!;
   expect(server.parentSpanId).to.equal('');
   expect(client.parentSpanId).to.equal(server.spanId);
   expect(internal.parentSpanId).to.equal(server.spanId);
-  expect(new Set(received.map(s => s.traceId)).size).to.equal(1);
+  expect(new Set(received.map((s) => s.traceId)).size).to.equal(1);
   expect([server.kind, client.kind, internal.kind]).to.deep.equal(['SERVER', 'CLIENT', 'INTERNAL']);
   expect(server.status).to.deep.equal({ code: 'ERROR', message: 'boom' });
-  expect(server.events.map(e => e.name)).to.deep.equal(['exception']);
+  expect(server.events.map((e) => e.name)).to.deep.equal(['exception']);
   expect(server.events[0].attributes['exception.message']).to.equal('boom');
   expect(server.attributes['http.response.status_code']).to.equal(500);
   expect(server.attributes['test.double']).to.equal(1.25);
@@ -207,7 +204,7 @@ export function expectSampleShape(received: ReceivedSpan[], sent: Sent): void {
 }
 
 export function payloadsContain(r: Receiver, needle: string): boolean {
-  return r.rawPayloads.some(b => b.includes(needle));
+  return r.rawPayloads.some((b) => b.includes(needle));
 }
 
 /** Polls until cond() or timeout; for things that are not spans (e.g. a hung request arriving). */
@@ -215,7 +212,7 @@ export async function until(cond: () => boolean, timeoutMs = 3000, what = 'condi
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -223,7 +220,7 @@ export async function until(cond: () => boolean, timeoutMs = 3000, what = 'condi
 export function isolateJaegerEnv(): void {
   const saved: Record<string, string | undefined> = {};
   before(() => {
-    for (const k of Object.keys(process.env).filter(k => k.startsWith('OTEL_EXPORTER_JAEGER_'))) {
+    for (const k of Object.keys(process.env).filter((k) => k.startsWith('OTEL_EXPORTER_JAEGER_'))) {
       saved[k] = process.env[k];
       delete process.env[k];
     }

@@ -10,13 +10,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import {
-  createTestCertificates,
-  type ReceivedSpan,
-  type Receiver,
-  type ReceiverProtocol,
-  type TestCertificates,
-} from '../../helpers/receivers';
+import { createTestCertificates, type ReceivedSpan, type Receiver, type ReceiverProtocol, type TestCertificates } from '../../helpers/receivers';
 import {
   ExportResultCode,
   MARKER,
@@ -135,11 +129,7 @@ export interface UnavailableOptions {
 }
 
 /** 'unavailable' refuses one export (nothing stored, one rejected request), then 'ok' lets the next through. */
-export async function expectUnavailableThenOk(
-  receiver: Receiver,
-  exporter: SpanExporter,
-  opts: UnavailableOptions = {},
-): Promise<void> {
+export async function expectUnavailableThenOk(receiver: Receiver, exporter: SpanExporter, opts: UnavailableOptions = {}): Promise<void> {
   const spans = await makeReadableSpans();
   receiver.setBehaviour('unavailable');
   const refused = await exportOnce(exporter, spans);

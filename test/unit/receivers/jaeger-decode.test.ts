@@ -11,9 +11,7 @@ interface RW {
 const { Thrift } = require('thriftrw') as { Thrift: new (o: { source: string; allowOptionalArguments: boolean }) => { Batch: RW } };
 
 function jaegerThrift(): { Batch: RW } {
-  const dir = path.dirname(
-    require.resolve('jaeger-client/package.json', { paths: [path.dirname(require.resolve('@opentelemetry/exporter-jaeger'))] }),
-  );
+  const dir = path.dirname(require.resolve('jaeger-client/package.json', { paths: [path.dirname(require.resolve('@opentelemetry/exporter-jaeger'))] }));
   return new Thrift({
     source: fs.readFileSync(path.join(dir, 'dist/src/jaeger-idl/thrift/jaeger.thrift'), 'ascii'),
     allowOptionalArguments: true,

@@ -9,7 +9,7 @@ describe('receivers: Jaeger HTTP (thrift binary Batch on /api/traces)', function
   isolateJaegerEnv();
   const h = useReceiver(
     () => startJaegerHttpReceiver(),
-    receiver =>
+    (receiver) =>
       new JaegerExporter({
         endpoint: receiver.url,
         username: 'user',
@@ -22,7 +22,7 @@ describe('receivers: Jaeger HTTP (thrift binary Batch on /api/traces)', function
   );
 
   it('reports the /api/traces url', () => {
-    expectEndpoint(h.receiver, 'jaeger-http', port => `http://127.0.0.1:${port}/api/traces`);
+    expectEndpoint(h.receiver, 'jaeger-http', (port) => `http://127.0.0.1:${port}/api/traces`);
   });
 
   it('decodes a real JaegerExporter HTTP export field by field', async () => {

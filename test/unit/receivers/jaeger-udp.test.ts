@@ -9,12 +9,15 @@ describe('receivers: Jaeger UDP (thrift binary Agent.emitBatch)', function () {
   isolateJaegerEnv();
   const h = useReceiver(
     () => startJaegerUdpReceiver(),
-    receiver =>
+    (receiver) =>
       new JaegerExporter({
         host: '127.0.0.1',
         port: receiver.port,
         endpoint: '', // '' = UDP (only if OTEL_EXPORTER_JAEGER_ENDPOINT is unset too)
-        tags: [{ key: 'host.name', value: 'test-host' }, { key: 'process.pid.test', value: 7 }],
+        tags: [
+          { key: 'host.name', value: 'test-host' },
+          { key: 'process.pid.test', value: 7 },
+        ],
         maxPacketSize: 65000,
         flushTimeout: 1000,
       }),
@@ -30,7 +33,7 @@ describe('receivers: Jaeger UDP (thrift binary Agent.emitBatch)', function () {
       jaeger: true,
       resource: { 'host.name': 'test-host', 'process.pid.test': 7 },
     });
-    const server = spans.find(s => s.name === 'GET /users/:id')!;
+    const server = spans.find((s) => s.name === 'GET /users/:id')!;
     expect(server.attributes['test.strings']).to.equal('a,b'); // exporter-jaeger stringifies arrays
     expect(server.attributes).to.not.have.any.keys('span.kind', 'otel.status_code', 'otel.status_description', 'error', 'otel.library.name');
     expect(server.resource).to.deep.equal({ 'service.name': 'receiver-test-svc', 'host.name': 'test-host', 'process.pid.test': 7 });

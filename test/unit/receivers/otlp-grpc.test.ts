@@ -16,14 +16,14 @@ describe('receivers: OTLP gRPC', function () {
   const h = useReceiver(() => startOtlpGrpcReceiver(), grpcExporter);
 
   it('listens on 127.0.0.1 and reports an http:// url', () => {
-    expectEndpoint(h.receiver, 'otlp-grpc', port => `http://127.0.0.1:${port}`);
+    expectEndpoint(h.receiver, 'otlp-grpc', (port) => `http://127.0.0.1:${port}`);
   });
 
   it('decodes a real OTLPTraceExporter (grpc) export field by field', async () => {
     const receiver = h.receiver;
     const spans = await expectSampleRoundTrip(receiver, h.newExporter(), 'otlp-grpc');
-    expect(spans.find(s => s.name === 'GET /users/:id')!.attributes['test.strings']).to.deep.equal(['a', 'b']);
-    expect(spans.find(s => s.name === 'GET /users/:id')!.resource).to.deep.include({ 'deployment.environment.name': 'test' });
+    expect(spans.find((s) => s.name === 'GET /users/:id')!.attributes['test.strings']).to.deep.equal(['a', 'b']);
+    expect(spans.find((s) => s.name === 'GET /users/:id')!.resource).to.deep.include({ 'deployment.environment.name': 'test' });
     // SimpleSpanProcessor: one Export call per span, each with metadata.
     expect(receiver.requestHeaders).to.have.length(3);
     expect(receiver.requestHeaders[0]['x-receiver-test']).to.equal('yes');

@@ -22,7 +22,7 @@ describe('receivers: OTLP HTTP (protobuf / JSON)', function () {
   const h = useReceiver(() => startOtlpHttpReceiver(), protoExporter);
 
   it('reports the /v1/traces url', () => {
-    expectEndpoint(h.receiver, 'otlp-http', port => `http://127.0.0.1:${port}/v1/traces`);
+    expectEndpoint(h.receiver, 'otlp-http', (port) => `http://127.0.0.1:${port}/v1/traces`);
   });
 
   it('decodes a real OTLPTraceExporter (proto) export field by field', async () => {
@@ -56,7 +56,7 @@ describe('receivers: OTLP HTTP (protobuf / JSON)', function () {
   it('waitForSpans: predicate form resolves; a timeout lists the span names received so far', async () => {
     const receiver = h.receiver;
     await exportOnce(h.newExporter(), await makeReadableSpans('only-one'));
-    const got = await receiver.waitForSpans(s => s.some(x => x.name === 'only-one'), 2000);
+    const got = await receiver.waitForSpans((s) => s.some((x) => x.name === 'only-one'), 2000);
     expect(got).to.have.length(1);
     const err = await receiver.waitForSpans(2, 150).then(
       () => expect.fail('should have timed out'),

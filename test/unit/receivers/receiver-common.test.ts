@@ -1,11 +1,5 @@
 import { expect } from 'chai';
-import {
-  startJaegerHttpReceiver,
-  startJaegerUdpReceiver,
-  startOtlpGrpcReceiver,
-  startOtlpHttpReceiver,
-  type Receiver,
-} from '../../helpers/receivers';
+import { startJaegerHttpReceiver, startJaegerUdpReceiver, startOtlpGrpcReceiver, startOtlpHttpReceiver, type Receiver } from '../../helpers/receivers';
 
 const starters = {
   'otlp-grpc': startOtlpGrpcReceiver,
@@ -39,7 +33,7 @@ describe('receivers: common behaviour', function () {
       });
 
       it('waitForSpans with a predicate is rejected when the receiver closes', async () => {
-        const waiting = receiver.waitForSpans(s => s.some(x => x.name === 'never'), 10_000);
+        const waiting = receiver.waitForSpans((s) => s.some((x) => x.name === 'never'), 10_000);
         await receiver.close();
         const err = await waiting.then(
           () => expect.fail('should have been rejected'),

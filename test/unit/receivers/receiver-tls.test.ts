@@ -42,14 +42,12 @@ describe('receivers: TLS', function () {
     'otlp-grpc': {
       start: (opts: { tls: ReceiverTls }) => startOtlpGrpcReceiver(opts),
       url: (port: number) => `https://localhost:${port}`,
-      exporter: (receiver: Receiver, ca?: Buffer): SpanExporter =>
-        grpcExporter(receiver, 2000, { credentials: credentials.createSsl(ca ?? null) }),
+      exporter: (receiver: Receiver, ca?: Buffer): SpanExporter => grpcExporter(receiver, 2000, { credentials: credentials.createSsl(ca ?? null) }),
     },
     'otlp-http': {
       start: (opts: { tls: ReceiverTls }) => startOtlpHttpReceiver(opts),
       url: (port: number) => `https://localhost:${port}/v1/traces`,
-      exporter: (receiver: Receiver, ca?: Buffer): SpanExporter =>
-        protoExporter(receiver, { timeoutMillis: 1000, httpAgentOptions: ca ? { ca } : {} }),
+      exporter: (receiver: Receiver, ca?: Buffer): SpanExporter => protoExporter(receiver, { timeoutMillis: 1000, httpAgentOptions: ca ? { ca } : {} }),
     },
   } as const;
 
@@ -94,7 +92,7 @@ describe('receivers: TLS', function () {
     it('is served for both localhost and 127.0.0.1', async () => {
       for (const host of ['localhost', '127.0.0.1']) {
         const status = await new Promise<number>((resolve, reject) => {
-          const req = https.request({ host, port: h.receiver.port, path: '/v1/traces', method: 'GET', ca: tls.certs.ca }, res =>
+          const req = https.request({ host, port: h.receiver.port, path: '/v1/traces', method: 'GET', ca: tls.certs.ca }, (res) =>
             resolve(res.resume().statusCode ?? 0),
           );
           req.on('error', reject).end();

@@ -37,7 +37,23 @@ describe('redact: the PII corpus', () => {
     expect(corpus.SENSITIVE.length).to.be.at.least(300);
     expect(corpus.HARMLESS.length).to.be.at.least(1000);
     const kinds = new Set(corpus.SENSITIVE.map((sample) => sample.kind.replace(/^shared:/, '')));
-    for (const kind of ['email', 'phone-international', 'phone-national', 'card', 'ssn', 'iban', 'jwt', 'aws-access-key', 'google-api-key', 'openai-key', 'key-value', 'signed-url', 'oauth-callback', 'basic-credential', 'private-key']) {
+    for (const kind of [
+      'email',
+      'phone-international',
+      'phone-national',
+      'card',
+      'ssn',
+      'iban',
+      'jwt',
+      'aws-access-key',
+      'google-api-key',
+      'openai-key',
+      'key-value',
+      'signed-url',
+      'oauth-callback',
+      'basic-credential',
+      'private-key',
+    ]) {
       expect(kinds, kind).to.include(kind);
     }
   });
@@ -49,7 +65,8 @@ describe('redact: the PII corpus', () => {
       const report = (where: string, output: string) => {
         checked++;
         const form = found(output, sample.forbidden);
-        if (form !== undefined) leaks.push(`${sample.kind} ${JSON.stringify(sample.text)} in ${where}: ${JSON.stringify(form)} survived in ${JSON.stringify(output.slice(0, 300))}`);
+        if (form !== undefined)
+          leaks.push(`${sample.kind} ${JSON.stringify(sample.text)} in ${where}: ${JSON.stringify(form)} survived in ${JSON.stringify(output.slice(0, 300))}`);
       };
       for (const [where, place] of Object.entries(corpus.POSITIONS)) report(where, policy.maskString(place(sample.text)));
       const attributes = policy.maskAttributes({ [sample.text]: true, 'app.note': sample.text, 'http.request.header.x-note': [sample.text] });
@@ -72,7 +89,8 @@ describe('redact: the PII corpus', () => {
       }
       // `true` under the text as a key: a key that names a secret (`invalid password`) masks its value, which is right; the key itself must stay.
       const attributes = { [text]: true, 'app.note': text };
-      if (policy.maskAttributes(attributes) !== attributes) changed.push(`${JSON.stringify(text)} as attribute key or value: ${JSON.stringify(policy.maskAttributes(attributes))}`);
+      if (policy.maskAttributes(attributes) !== attributes)
+        changed.push(`${JSON.stringify(text)} as attribute key or value: ${JSON.stringify(policy.maskAttributes(attributes))}`);
       if (TRACESTATE_VALUE.test(text) && maskTraceState(policy, `app=${text}`) !== `app=${text}`) changed.push(`${JSON.stringify(text)} in tracestate`);
     }
     expect(changed, `${changed.length} changed:\n${changed.slice(0, 40).join('\n')}`).to.deep.equal([]);

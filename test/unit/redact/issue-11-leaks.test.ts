@@ -46,20 +46,42 @@ describe('redact: issue 11 leaks', () => {
   describe('3. signed URLs (as undici/fetch CLIENT spans carry them)', () => {
     const cases: Array<[string, string[]]> = [
       ['https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&sig=Zm9vYmFyYmF6cXV4%2B%3D&se=2030-01-01', ['Zm9vYmFyYmF6cXV4']],
-      ['https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE&X-Amz-Signature=9f0e1d2c3b4a59687766554433221100', ['AKIAIOSFODNN7EXAMPLE', 'IQoJb3JpZ2luX2VjEXAMPLE', '9f0e1d2c3b4a59687766554433221100']],
-      ['https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=svc%40p.iam.gserviceaccount.com%2F20240101&X-Goog-Signature=8a7b6c5d4e3f2a1b0c9d', ['8a7b6c5d4e3f2a1b0c9d', 'svc@p.iam']],
+      [
+        'https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE&X-Amz-Signature=9f0e1d2c3b4a59687766554433221100',
+        ['AKIAIOSFODNN7EXAMPLE', 'IQoJb3JpZ2luX2VjEXAMPLE', '9f0e1d2c3b4a59687766554433221100'],
+      ],
+      [
+        'https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=svc%40p.iam.gserviceaccount.com%2F20240101&X-Goog-Signature=8a7b6c5d4e3f2a1b0c9d',
+        ['8a7b6c5d4e3f2a1b0c9d', 'svc@p.iam'],
+      ],
     ];
     for (const [text, secrets] of cases) it(JSON.stringify(text.slice(0, 60)), () => expectGone(text, secrets));
     it('keeps how the URL was signed', () => {
-      expect(mask('X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host&SignatureVersion=4')).to.equal('X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host&SignatureVersion=4');
+      expect(mask('X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host&SignatureVersion=4')).to.equal(
+        'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host&SignatureVersion=4',
+      );
       expect(mask('design=modern&signal=SIGTERM')).to.equal('design=modern&signal=SIGTERM');
     });
   });
   describe('2. international phones with a long group, national formats, 00 prefixes', () => {
     const phones = [
-      '+49 151 12345678', '+49 30 12345678', '+91 9876543210', '+33 612345678', '+1 4155550132', '+7 9161234567',
-      '+55 11 987654321', '020 7946 0958', '07700 900123', '030 12345678', '0151 12345678', '0049 151 12345678',
-      '0044 20 7946 0958', '+4915112345678', '06 12 34 56 78', '(030) 12345678', '030/1234-5678',
+      '+49 151 12345678',
+      '+49 30 12345678',
+      '+91 9876543210',
+      '+33 612345678',
+      '+1 4155550132',
+      '+7 9161234567',
+      '+55 11 987654321',
+      '020 7946 0958',
+      '07700 900123',
+      '030 12345678',
+      '0151 12345678',
+      '0049 151 12345678',
+      '0044 20 7946 0958',
+      '+4915112345678',
+      '06 12 34 56 78',
+      '(030) 12345678',
+      '030/1234-5678',
     ];
     for (const phone of phones) {
       it(`${phone}: alone, in a sentence, in a query`, () => {
@@ -75,8 +97,13 @@ describe('redact: issue 11 leaks', () => {
 
   describe('11. a "+" and 8-15 digits that is not a phone', () => {
     for (const text of [
-      'heap grew +12345678 bytes', 'rss +123456789 B', 'offset +1234567890', 'took +12.345678 ms',
-      '2024-01-01T00:00:00+01:00', 'balance +100 200 300', 'score +0123456789',
+      'heap grew +12345678 bytes',
+      'rss +123456789 B',
+      'offset +1234567890',
+      'took +12.345678 ms',
+      '2024-01-01T00:00:00+01:00',
+      'balance +100 200 300',
+      'score +0123456789',
     ]) {
       it(JSON.stringify(text), () => expect(mask(text)).to.equal(text));
     }
@@ -101,7 +128,12 @@ describe('redact: issue 11 leaks', () => {
       expect(Object.keys(masked)).to.deep.equal(['n***@example.com', 'app.ok']);
     });
     it('a card number set as a number is exported masked', () => {
-      const masked = policy.maskAttributes({ 'payment.pan': 4111111111111111, 'payment.pans': [5500000000000004, 3], 'time.ms': 1712345678901, 'http.status': 200 });
+      const masked = policy.maskAttributes({
+        'payment.pan': 4111111111111111,
+        'payment.pans': [5500000000000004, 3],
+        'time.ms': 1712345678901,
+        'http.status': 200,
+      });
       expect(masked['payment.pan']).to.equal('****-****-****-1111');
       expect(masked['payment.pans']).to.deep.equal(['****-****-****-0004', 3]);
       expect(masked['time.ms']).to.equal(1712345678901);
@@ -132,9 +164,20 @@ describe('redact: issue 11 leaks', () => {
     function spanWithTraceState(traceState: string): SpanRecord {
       const context = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, traceState };
       return deepFreeze({
-        context, name: 'GET /', kind: 1, startTime: [1, 0], endTime: [1, 1], duration: [0, 1], attributes: {}, events: [],
+        context,
+        name: 'GET /',
+        kind: 1,
+        startTime: [1, 0],
+        endTime: [1, 1],
+        duration: [0, 1],
+        attributes: {},
+        events: [],
         links: [{ context: { ...context, spanId: 'b7ad6b7169203331' }, attributes: {} }],
-        status: { code: 0 }, scope: { name: 's' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0,
+        status: { code: 0 },
+        scope: { name: 's' },
+        droppedAttributesCount: 0,
+        droppedEventsCount: 0,
+        droppedLinksCount: 0,
       });
     }
     it('masks emails, cards and SSNs in members, on the span and on its links, keeping a valid tracestate', () => {
@@ -179,8 +222,14 @@ describe('redact: issue 11 leaks', () => {
     for (const [label, text, secrets] of cases) it(label, () => expectGone(text, secrets));
     it('keeps look-alikes', () => {
       for (const text of [
-        '?country_code=DE&code=DE', 'error.code=ECONNREFUSED', 'SKU AB12 3456 7890 1234', 'status_code=500&state=CA',
-        'release notes sk-release-notes-for-the-team', 'Basic authentication failed', 'DE89 is a route', 'ssn lookup took 123 ms',
+        '?country_code=DE&code=DE',
+        'error.code=ECONNREFUSED',
+        'SKU AB12 3456 7890 1234',
+        'status_code=500&state=CA',
+        'release notes sk-release-notes-for-the-team',
+        'Basic authentication failed',
+        'DE89 is a route',
+        'ssn lookup took 123 ms',
       ]) {
         expect(mask(text), text).to.equal(text);
       }
@@ -203,7 +252,10 @@ describe('redact: issue 11 leaks', () => {
       expect(masked['http.request.header.x-forwarded-for']).to.deep.equal(['***, ***']);
       expect(masked['http.request.header.forwarded']).to.deep.equal(['for="[***]:4711";proto=https']);
       expect(masked['server.address']).to.equal('198.51.100.1');
-      expect(policy.maskAttributes({ 'client.address': '127.0.0.1', 'network.peer.address': '::1' }, SERVER)).to.deep.equal({ 'client.address': '127.0.0.1', 'network.peer.address': '::1' });
+      expect(policy.maskAttributes({ 'client.address': '127.0.0.1', 'network.peer.address': '::1' }, SERVER)).to.deep.equal({
+        'client.address': '127.0.0.1',
+        'network.peer.address': '::1',
+      });
     });
     it('network.peer.address of a CLIENT span is the server called, and stays', () => {
       expect(policy.maskAttributes({ 'network.peer.address': '198.51.100.9' }, CLIENT)['network.peer.address']).to.equal('198.51.100.9');

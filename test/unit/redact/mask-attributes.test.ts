@@ -61,7 +61,12 @@ describe('redact: maskAttributes', () => {
 
   it('drops values it cannot mask (objects, throwing getters) instead of exporting them raw', () => {
     const attributes: Record<string, unknown> = { ok: 'fine', nested: { email: 'alice@example.com' }, fn: () => 1 };
-    Object.defineProperty(attributes, 'exploding', { enumerable: true, get: () => { throw new Error('boom'); } });
+    Object.defineProperty(attributes, 'exploding', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     const masked = policy.maskAttributes(attributes as Attributes);
     expect(masked).to.deep.equal({ ok: 'fine' });
   });

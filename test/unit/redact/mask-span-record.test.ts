@@ -94,8 +94,12 @@ describe('redact: maskSpanRecord', () => {
 
   it('never exports a name or message it failed to mask', () => {
     const throwingPolicy: MaskingPolicy = {
-      maskString: () => { throw new Error('boom'); },
-      maskAttributes: () => { throw new Error('boom'); },
+      maskString: () => {
+        throw new Error('boom');
+      },
+      maskAttributes: () => {
+        throw new Error('boom');
+      },
     };
     const span = deepFreeze(makeSpan());
     const masked = maskSpanRecord(throwingPolicy, span);
@@ -116,12 +120,27 @@ describe('redact: maskSpanRecord', () => {
       {},
       { name: 7, attributes: 'x', events: 'y', links: null, status: null },
       { name: 'n', attributes: null, events: [null, 3, { name: 'e', attributes: [1] }], links: [{ attributes: { a: { b: 1 } } }] },
-      new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } }),
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+          ownKeys: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
     ];
     weird.forEach((span, index) => {
       expect(() => maskSpanRecord(policy, span as SpanRecord), `shape #${index}`).not.to.throw();
     });
-    const masked = maskSpanRecord(policy, { name: 'n', attributes: null, events: [null, 3, { name: 'e', attributes: [1] }], links: [{ attributes: { a: { b: 1 } } }] } as unknown as SpanRecord);
+    const masked = maskSpanRecord(policy, {
+      name: 'n',
+      attributes: null,
+      events: [null, 3, { name: 'e', attributes: [1] }],
+      links: [{ attributes: { a: { b: 1 } } }],
+    } as unknown as SpanRecord);
     expect(masked.events).to.have.length(1);
     expect(masked.links[0].attributes).to.deep.equal({});
   });

@@ -13,7 +13,7 @@ const MASKED: Array<[string, string]> = [
   ['alice@example.com', 'a***@example.com'],
   ['mail bob.jones+x@mail.example.co.uk now', 'mail b***@mail.example.co.uk now'],
   ['/users/carol%40example.com/profile', '/users/c***%40example.com/profile'],
-  ['SELECT id FROM users WHERE email = \'dave@corp.example\'', 'SELECT id FROM users WHERE email = \'d***@corp.example\''],
+  ["SELECT id FROM users WHERE email = 'dave@corp.example'", "SELECT id FROM users WHERE email = 'd***@corp.example'"],
   // phones
   ['call 415-555-1234 today', 'call ***-***-1234 today'],
   ['(415) 555-0132', '***-***-0132'],
@@ -105,7 +105,7 @@ const UNCHANGED: string[] = [
   'invalid SSN 000-12-3456 and 666-12-3456',
   'if (token == null) return',
   'GET /api/orders/:id 200 12ms',
-  'Cannot read properties of undefined (reading \'password\')',
+  "Cannot read properties of undefined (reading 'password')",
 ];
 
 describe('redact: maskString', () => {
@@ -189,7 +189,7 @@ describe('maskString remembers recent results (worker hot path)', () => {
     expect(fresh.maskString('user9999@example.com')).to.equal('u***@example.com');
   });
 
-  it('is per policy: a policy with a user pattern does not see another policy\'s results', () => {
+  it("is per policy: a policy with a user pattern does not see another policy's results", () => {
     const { policy: plain } = compileMaskingPolicy();
     const { policy: withPattern } = compileMaskingPolicy({ extraPatterns: ['ORDER-\\d{6}'] });
     expect(plain.maskString('ORDER-123456')).to.equal('ORDER-123456');

@@ -11,10 +11,40 @@ describe('redact: sensitive keys', () => {
   });
 
   for (const key of [
-    'password', 'PASSWORD', 'DB_PASSWORD', 'user.password', 'passwd', 'pwd', 'pass', 'secret', 'client_secret', 'token',
-    'access_token', 'refresh_token', 'id_token', 'api_key', 'apikey', 'api-key', 'apiKey', 'X-Api-Key', 'auth',
-    'session', 'sessionid', 'session_id', 'credit_card', 'card_number', 'cardnumber', 'cvv', 'cvc', 'ssn', 'private_key',
-    'dbpassword', 'authtoken', 'http.request.header.x-csrf-token', 'EmployeeNumber', 'employee_number',
+    'password',
+    'PASSWORD',
+    'DB_PASSWORD',
+    'user.password',
+    'passwd',
+    'pwd',
+    'pass',
+    'secret',
+    'client_secret',
+    'token',
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'api_key',
+    'apikey',
+    'api-key',
+    'apiKey',
+    'X-Api-Key',
+    'auth',
+    'session',
+    'sessionid',
+    'session_id',
+    'credit_card',
+    'card_number',
+    'cardnumber',
+    'cvv',
+    'cvc',
+    'ssn',
+    'private_key',
+    'dbpassword',
+    'authtoken',
+    'http.request.header.x-csrf-token',
+    'EmployeeNumber',
+    'employee_number',
   ]) {
     it(`treats ${key} as a secret`, () => {
       expect(classifier.classify(key)).to.equal('secret');
@@ -34,8 +64,22 @@ describe('redact: sensitive keys', () => {
   }
 
   for (const key of [
-    'user_id', 'role', 'http.method', 'bypass', 'compass', 'author', 'oauth_provider', 'monkey', 'keyboard', 'card',
-    'llm.token_count.prompt', 'gen_ai.usage.input_tokens', 'password_length', 'session.duration', 'token.js', 'messaging.message.key',
+    'user_id',
+    'role',
+    'http.method',
+    'bypass',
+    'compass',
+    'author',
+    'oauth_provider',
+    'monkey',
+    'keyboard',
+    'card',
+    'llm.token_count.prompt',
+    'gen_ai.usage.input_tokens',
+    'password_length',
+    'session.duration',
+    'token.js',
+    'messaging.message.key',
   ]) {
     it(`does not treat ${key} as sensitive`, () => {
       expect(classifier.classify(key)).to.equal('none');

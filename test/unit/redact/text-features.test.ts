@@ -29,7 +29,7 @@ interface Corpus {
   HARMLESS: string[];
   POSITIONS: Record<string, (text: string) => string>;
 }
- 
+
 const corpus = require(path.join(REPO_ROOT, 'test/fixtures/pii/corpus.js')) as Corpus;
 
 function allDetectors(): Detector[] {
@@ -47,7 +47,17 @@ function allDetectors(): Detector[] {
 function edgeCases(): string[] {
   const out: string[] = [];
   for (const before of ['', ' ', 'x', '.', '-', '+', '(', '/', '=']) {
-    for (const number of ['030 12345678', '+49 151 12345678', '0049 30 12345678', '100042', '+1 415 555 0132', '06 12 34 56 78', '(030) 1234 5678', '415-555-0132', '4111 1111 1111 1111']) {
+    for (const number of [
+      '030 12345678',
+      '+49 151 12345678',
+      '0049 30 12345678',
+      '100042',
+      '+1 415 555 0132',
+      '06 12 34 56 78',
+      '(030) 1234 5678',
+      '415-555-0132',
+      '4111 1111 1111 1111',
+    ]) {
       out.push(`${before}${number}`, `call ${before}${number} now`);
     }
   }

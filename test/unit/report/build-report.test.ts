@@ -53,15 +53,19 @@ describe('buildReport', () => {
 
   function twoServices(requests: ReturnType<typeof request>[]) {
     return {
-      web: dir.write('web.jsonl', requests.flatMap((r) => r.webLines)),
-      api: dir.write('api.jsonl', requests.flatMap((r) => r.apiLines)),
+      web: dir.write(
+        'web.jsonl',
+        requests.flatMap((r) => r.webLines),
+      ),
+      api: dir.write(
+        'api.jsonl',
+        requests.flatMap((r) => r.apiLines),
+      ),
     };
   }
 
   it('latency per SERVER operation: counts, error rate and nearest-rank percentiles, slowest p95 first', async () => {
-    const requests = Array.from({ length: 20 }, (_, i) =>
-      request(i + 1, { startMs: i * 100, webMs: 10 * (i + 1), apiMs: i + 1, apiError: i % 10 === 0 }),
-    );
+    const requests = Array.from({ length: 20 }, (_, i) => request(i + 1, { startMs: i * 100, webMs: 10 * (i + 1), apiMs: i + 1, apiError: i % 10 === 0 }));
     const { web, api } = twoServices(requests);
     const report = await buildReport([web, api]);
     expect(report.latency.map((row) => [row.service, row.operation, row.count, row.errorCount])).to.deep.equal([
@@ -99,7 +103,10 @@ describe('buildReport', () => {
     const { web, api } = twoServices(requests);
     const lonely = request(3, { startMs: 20, webMs: 5, apiMs: 2 });
     const webOnly = dir.write('web-only.jsonl', lonely.webLines);
-    for (const files of [[web, api], [api, web]]) {
+    for (const files of [
+      [web, api],
+      [api, web],
+    ]) {
       const report = await buildReport([...files, webOnly]);
       expect(report.graph.edges).to.deep.equal([
         { from: 'web', to: 'api', calls: 2, errors: 1, uninstrumented: false },
@@ -155,8 +162,22 @@ describe('buildReport', () => {
   it('takes the earliest exception of a trace, not the first in file order', async () => {
     const traceId = traceIdOf(5);
     const file = dir.write('two-exceptions.jsonl', [
-      lineOf({ traceId, spanId: spanIdOf(2), parentSpanId: spanIdOf(1), service: 'web', startMs: 5, exception: { type: 'WrapError', message: 'wrapped', atMs: 9 } }),
-      lineOf({ traceId, spanId: spanIdOf(3), parentSpanId: spanIdOf(2), service: 'web', startMs: 6, exception: { type: 'TypeError', message: 'the cause', atMs: 7 } }),
+      lineOf({
+        traceId,
+        spanId: spanIdOf(2),
+        parentSpanId: spanIdOf(1),
+        service: 'web',
+        startMs: 5,
+        exception: { type: 'WrapError', message: 'wrapped', atMs: 9 },
+      }),
+      lineOf({
+        traceId,
+        spanId: spanIdOf(3),
+        parentSpanId: spanIdOf(2),
+        service: 'web',
+        startMs: 6,
+        exception: { type: 'TypeError', message: 'the cause', atMs: 7 },
+      }),
       lineOf({ traceId, spanId: spanIdOf(1), service: 'web', kind: 'SERVER', route: '/x', startMs: 0, durationMs: 10 }),
     ]);
     const [listed] = (await buildReport([file])).errors.traces;
@@ -183,8 +204,15 @@ describe('buildReport', () => {
 
   it('reads gzip by content, whatever the name, and plain files named .gz', async () => {
     const requests = [request(1, { startMs: 0, webMs: 5, apiMs: 2 }), request(2, { startMs: 10, webMs: 7, apiMs: 3 })];
-    const gzipped = dir.write('web.jsonl', requests.flatMap((r) => r.webLines), { gzip: true });
-    const plain = dir.write('api.jsonl.gz', requests.flatMap((r) => r.apiLines));
+    const gzipped = dir.write(
+      'web.jsonl',
+      requests.flatMap((r) => r.webLines),
+      { gzip: true },
+    );
+    const plain = dir.write(
+      'api.jsonl.gz',
+      requests.flatMap((r) => r.apiLines),
+    );
     const report = await buildReport([gzipped, plain]);
     expect(report.input).to.deep.include({ spans: 6, badLines: 0 });
     expect(report.graph.edges[0]).to.include({ from: 'web', to: 'api', calls: 2 });

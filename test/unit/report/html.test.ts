@@ -85,7 +85,17 @@ describe('report HTML page (renderHtml)', () => {
       ],
     });
     expect(nodes.map((node) => node.name)).to.deep.equal(['a', 'b']);
-    const page = renderHtml({ ...buildFixtureReport(), graph: { services: ['a', 'b'], edges: [{ from: 'a', to: 'b', calls: 1, errors: 0, uninstrumented: false }, { from: 'b', to: 'a', calls: 1, errors: 1, uninstrumented: false }, { from: 'a', to: 'a', calls: 2, errors: 0, uninstrumented: false }] } });
+    const page = renderHtml({
+      ...buildFixtureReport(),
+      graph: {
+        services: ['a', 'b'],
+        edges: [
+          { from: 'a', to: 'b', calls: 1, errors: 0, uninstrumented: false },
+          { from: 'b', to: 'a', calls: 1, errors: 1, uninstrumented: false },
+          { from: 'a', to: 'a', calls: 2, errors: 0, uninstrumented: false },
+        ],
+      },
+    });
     expect(count(page, /<path class="edge[ "]/)).to.equal(3);
   });
 
@@ -112,7 +122,10 @@ describe('report HTML page (renderHtml)', () => {
   });
 
   it('draws a peer as uninstrumented even when graph.services lists it', () => {
-    const nodes = layoutServiceGraph({ services: ['10.0.0.9:443', 'shop'], edges: [{ from: 'shop', to: '10.0.0.9:443', calls: 3, errors: 0, uninstrumented: true }] });
+    const nodes = layoutServiceGraph({
+      services: ['10.0.0.9:443', 'shop'],
+      edges: [{ from: 'shop', to: '10.0.0.9:443', calls: 3, errors: 0, uninstrumented: true }],
+    });
     expect(nodes.map((node) => [node.name, node.instrumented])).to.deep.equal([
       ['10.0.0.9:443', false],
       ['shop', true],

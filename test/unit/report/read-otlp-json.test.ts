@@ -81,11 +81,20 @@ describe('report input: OTLP/JSON lines', () => {
   it('reads a file mixing OTLP lines and per-span lines, gzipped, telling each line apart', async () => {
     const otlp = fs.readFileSync(COLLECTOR_FILE, 'utf8').trim().split('\n');
     // A later span of the failing trace, in the old per-span format (an agent upgraded mid-file).
-    const legacy = lineOf({ traceId: FAILING_TRACE, spanId: spanIdOf(0x44), parentSpanId: '2222222222222222', service: 'backend', kind: 'CLIENT', name: 'SELECT' });
+    const legacy = lineOf({
+      traceId: FAILING_TRACE,
+      spanId: spanIdOf(0x44),
+      parentSpanId: '2222222222222222',
+      service: 'backend',
+      kind: 'CLIENT',
+      name: 'SELECT',
+    });
     const file = dir.write('mixed.jsonl.gz', [otlp[0], legacy, '{"resourceSpans":"not a list"}', otlp[1], '{"neither":1}'], { gzip: true });
     const report = await buildReport([file], { traceId: FAILING_TRACE });
     expect(report.input).to.deep.include({ lines: 5, spans: 5, badLines: 2 });
-    expect(report.trace?.spans.map((span) => span.spanId).sort()).to.deep.equal(['00f067aa0ba902b7', '1111111111111111', '2222222222222222', spanIdOf(0x44)].sort());
+    expect(report.trace?.spans.map((span) => span.spanId).sort()).to.deep.equal(
+      ['00f067aa0ba902b7', '1111111111111111', '2222222222222222', spanIdOf(0x44)].sort(),
+    );
     expect(report.errors.traces.map((trace) => trace.errorSpanCount)).to.deep.equal([3]);
   });
 

@@ -41,7 +41,9 @@ describe('report input reading', () => {
   });
 
   it('a truncated gzip file yields its lines up to the cut, then a failure instead of a throw', async () => {
-    const lines = Array.from({ length: 2000 }, (_, n) => lineOf({ traceId: traceIdOf(n + 1), spanId: spanIdOf(1), service: 'web', kind: 'SERVER', route: '/x' }));
+    const lines = Array.from({ length: 2000 }, (_, n) =>
+      lineOf({ traceId: traceIdOf(n + 1), spanId: spanIdOf(1), service: 'web', kind: 'SERVER', route: '/x' }),
+    );
     const whole = gzipSync(lines.join('\n') + '\n');
     const file = path.join(dir.root, 'cut.jsonl.gz');
     fs.writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
@@ -57,7 +59,15 @@ describe('report input reading', () => {
     const line = lineOf({ traceId: traceIdOf(1), spanId: spanIdOf(1), service: 'web' });
     expect(parseSpanLine(line)?.traceId).to.equal(traceIdOf(1));
     const { kind: _kind, ...noKind } = JSON.parse(line);
-    for (const bad of ['{', '42', 'null', '{"traceId":"a"}', JSON.stringify(noKind), JSON.stringify({ ...JSON.parse(line), kind: 'WEIRD' }), JSON.stringify({ ...JSON.parse(line), durationMs: '5' })]) {
+    for (const bad of [
+      '{',
+      '42',
+      'null',
+      '{"traceId":"a"}',
+      JSON.stringify(noKind),
+      JSON.stringify({ ...JSON.parse(line), kind: 'WEIRD' }),
+      JSON.stringify({ ...JSON.parse(line), durationMs: '5' }),
+    ]) {
       expect(parseSpanLine(bad), bad).to.equal(undefined);
     }
   });

@@ -3,8 +3,7 @@ import { buildTraceTree, orderTree } from '../../../src/report/trace-tree';
 import { toReportSpan } from '../../../src/report/span-facts';
 import { makeSpan, type SpanSpec } from './spans';
 
-const span = (spec: Omit<SpanSpec, 'traceId' | 'service'> & { service?: string }) =>
-  toReportSpan(makeSpan({ traceId: 't', service: 'svc', ...spec }));
+const span = (spec: Omit<SpanSpec, 'traceId' | 'service'> & { service?: string }) => toReportSpan(makeSpan({ traceId: 't', service: 'svc', ...spec }));
 
 describe('report trace trees', () => {
   it('orders depth first with children by start time, whatever the input order', () => {
@@ -37,7 +36,11 @@ describe('report trace trees', () => {
 
   it('a parent cycle (corrupt input) still shows every span once', () => {
     const spans = [span({ spanId: 'a', parentSpanId: 'b' }), span({ spanId: 'b', parentSpanId: 'a' })];
-    expect(orderTree(spans).map((line) => line.span.spanId).sort()).to.deep.equal(['a', 'b']);
+    expect(
+      orderTree(spans)
+        .map((line) => line.span.spanId)
+        .sort(),
+    ).to.deep.equal(['a', 'b']);
   });
 
   it('names the tree after its root span and takes the root duration', () => {

@@ -26,8 +26,15 @@ function recordSpans(): ReadableSpan[] {
   });
   const tracer = provider.getTracer('unit', '1.2.3');
   for (const id of [1, 2]) {
-    const server = tracer.startSpan('GET /orders/:id', { kind: SpanKind.SERVER, attributes: { 'http.route': '/orders/:id', 'http.response.status_code': id === 2 ? 500 : 200 } });
-    const client = tracer.startSpan('SELECT', { kind: SpanKind.CLIENT, attributes: { 'server.address': 'db', 'db.query.text': 'SELECT 1\nFROM t' } }, trace.setSpan(context.active(), server));
+    const server = tracer.startSpan('GET /orders/:id', {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.route': '/orders/:id', 'http.response.status_code': id === 2 ? 500 : 200 },
+    });
+    const client = tracer.startSpan(
+      'SELECT',
+      { kind: SpanKind.CLIENT, attributes: { 'server.address': 'db', 'db.query.text': 'SELECT 1\nFROM t' } },
+      trace.setSpan(context.active(), server),
+    );
     client.end();
     if (id === 2) {
       server.recordException(new TypeError('no such order'));

@@ -18,7 +18,10 @@ import type { SpanRecord } from '../../../src/sdk/span-record';
 import { requestType } from '../../helpers/receivers/otlp-decode';
 
 const resource = resourceFromAttributes({ 'service.name': 'encoder-test', 'host.name': 'h', 'process.pid': 42, 'telemetry.sdk.language': 'nodejs' });
-const otherResource = { attributes: { 'service.name': 'other', 'ünïcode': 'ja 日本' }, schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' } as unknown as typeof resource;
+const otherResource = {
+  attributes: { 'service.name': 'other', ünïcode: 'ja 日本' },
+  schemaUrl: 'https://opentelemetry.io/schemas/1.30.0',
+} as unknown as typeof resource;
 
 const LONG = 'x'.repeat(300);
 const HUGE = 'abcdéf'.repeat(20_000); // 120k chars: three-byte length prefixes up the tree
@@ -88,7 +91,11 @@ function record(overrides: Partial<SpanRecord> & { name: string }): SpanRecord {
 const recordCorpus: SpanRecord[] = [
   record({ name: 'edge attributes', attributes: edgeAttributes, kind: SpanKind.SERVER, parentSpanId: '00f067aa0ba902b7' }),
   record({ name: '', kind: SpanKind.CLIENT, context: { traceId: 'ABCDEF0123456789abcdef0123456789', spanId: '0000000000000001', traceFlags: 0 } }),
-  record({ name: 'random flag', kind: SpanKind.PRODUCER, context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 3, traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' } }),
+  record({
+    name: 'random flag',
+    kind: SpanKind.PRODUCER,
+    context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 3, traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' },
+  }),
   record({ name: 'consumer', kind: SpanKind.CONSUMER, status: { code: SpanStatusCode.ERROR, message: 'boom: ünïcode' } }),
   record({ name: 'ok status, empty message', status: { code: SpanStatusCode.OK, message: '' } }),
   record({ name: 'times', startTime: [0, 0], endTime: [2 ** 32 + 5, 1], duration: [0, 0] }),
@@ -96,7 +103,11 @@ const recordCorpus: SpanRecord[] = [
   record({
     name: 'events',
     events: [
-      { name: 'exception', time: [1_700_000_000, 5], attributes: { 'exception.type': 'Error', 'exception.message': 'x', 'exception.stacktrace': `Error: x\n${'    at f (src/app.js:1:1)\n'.repeat(40)}` } },
+      {
+        name: 'exception',
+        time: [1_700_000_000, 5],
+        attributes: { 'exception.type': 'Error', 'exception.message': 'x', 'exception.stacktrace': `Error: x\n${'    at f (src/app.js:1:1)\n'.repeat(40)}` },
+      },
       { name: 'no attributes', time: [1_700_000_000, 6] },
       { name: 'dropped', time: [1_700_000_000, 7], attributes: {}, droppedAttributesCount: 3 },
       { name: 'ëvent 😀', time: [0, 0], attributes: edgeAttributes },
@@ -106,7 +117,10 @@ const recordCorpus: SpanRecord[] = [
   record({
     name: 'links',
     links: [
-      { context: { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', traceFlags: 1, traceState: 'a=b' }, attributes: { 'link.kind': 'retry', n: 1 } },
+      {
+        context: { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', traceFlags: 1, traceState: 'a=b' },
+        attributes: { 'link.kind': 'retry', n: 1 },
+      },
       { context: { traceId: '33333333333333333333333333333333', spanId: '4444444444444444', traceFlags: 0 } },
       { context: { traceId: '55555555555555555555555555555555', spanId: '6666666666666666', traceFlags: 3 }, attributes: {}, droppedAttributesCount: 9 },
     ],
@@ -124,7 +138,12 @@ function sdkSpans(): ReadableSpan[] {
   const provider = new TracerProvider({ resource, spanProcessors: [collect], spanLimits: { attributeCountLimit: 3, eventCountLimit: 1, linkCountLimit: 1 } });
   const tracer = provider.getTracer('sdk-scope', '1.2.3');
   const { trace, context, TraceFlags } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
-  const remote = trace.setSpanContext(context.active(), { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true });
+  const remote = trace.setSpanContext(context.active(), {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: '00f067aa0ba902b7',
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+  });
   const span = tracer.startSpan('sdk span', { kind: SpanKind.SERVER, attributes: { a: 1, b: 'two', c: true, d: [1, 2], e: 'dropped by limit' } }, remote);
   span.addEvent('e1', { x: 1 });
   span.addEvent('e2 dropped by limit');
@@ -173,7 +192,13 @@ describe('OTLP trace encoder vs upstream ProtobufTraceSerializer', () => {
             name: 'GET /users/:id',
             kind: SpanKind.SERVER,
             context: { traceId: i.toString(16).padStart(32, '0'), spanId: (i + 1).toString(16).padStart(16, '0'), traceFlags: 1 },
-            attributes: { 'http.request.method': 'GET', 'url.path': `/users/${i}`, 'http.response.status_code': 200, 'http.route': '/users/:id', 'user_agent.original': 'autocannon' },
+            attributes: {
+              'http.request.method': 'GET',
+              'url.path': `/users/${i}`,
+              'http.response.status_code': 200,
+              'http.route': '/users/:id',
+              'user_agent.original': 'autocannon',
+            },
           }),
           resource,
         ),

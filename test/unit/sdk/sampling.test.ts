@@ -90,7 +90,14 @@ describe('sdk: AgentSampler', () => {
 
   it('bad rules are one problem line each, naming the rule; good ones are kept', () => {
     const { config, problems } = loadConfig({
-      env: { TRACING_SAMPLING_RULES: JSON.stringify([{ path: '/a', sample_rate: 2 }, { route: 'x', sample_rate: 1 }, { foo: 1, sample_rate: 1 }, { path: '/ok', sample_rate: 0.5 }]) },
+      env: {
+        TRACING_SAMPLING_RULES: JSON.stringify([
+          { path: '/a', sample_rate: 2 },
+          { route: 'x', sample_rate: 1 },
+          { foo: 1, sample_rate: 1 },
+          { path: '/ok', sample_rate: 0.5 },
+        ]),
+      },
     });
     expect(config.samplingRules).to.deep.equal([{ path: '/ok', sampleRate: 0.5 }]);
     expect(problems).to.have.length(3);

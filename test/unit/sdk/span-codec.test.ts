@@ -85,7 +85,10 @@ const shapedSpans: ReadableSpan[] = [
   record({ name: 'edge attributes', attributes: edgeAttributes, kind: SpanKind.SERVER, parentSpanId: '00f067aa0ba902b7' }),
   record({ name: '', context: { traceId: 'ABCDEF0123456789ABCDEF0123456789', spanId: 'not-hex!', traceFlags: 0 }, parentSpanId: '00F067AA0BA902B7' }),
   record({ name: 'odd ids', context: { traceId: '', spanId: '0af7651916cd43dd8448eb211c80319c0', traceFlags: 255 } }),
-  record({ name: 'tracestate', context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 3, traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' } }),
+  record({
+    name: 'tracestate',
+    context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 3, traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' },
+  }),
   record({ name: 'status error', status: { code: SpanStatusCode.ERROR, message: 'boom 日本' } }),
   record({ name: 'status empty message', status: { code: SpanStatusCode.OK, message: '' } }),
   record({ name: 'status message undefined', status: { code: SpanStatusCode.ERROR, message: undefined } }),
@@ -94,7 +97,11 @@ const shapedSpans: ReadableSpan[] = [
   record({
     name: 'events',
     events: [
-      { name: 'exception', time: [1_700_000_000, 5], attributes: { 'exception.type': 'Error', 'exception.stacktrace': `Error: x\n${'    at f (/app/src/app.js:1:1)\n'.repeat(100)}` } },
+      {
+        name: 'exception',
+        time: [1_700_000_000, 5],
+        attributes: { 'exception.type': 'Error', 'exception.stacktrace': `Error: x\n${'    at f (/app/src/app.js:1:1)\n'.repeat(100)}` },
+      },
       { name: 'no attributes', time: [1_700_000_000, 6] },
       { name: 'dropped', time: [1_700_000_000, 7], attributes: {}, droppedAttributesCount: 3 },
       { name: 'edge', time: [0, 0], attributes: edgeAttributes, droppedAttributesCount: 0 },
@@ -104,7 +111,10 @@ const shapedSpans: ReadableSpan[] = [
   record({
     name: 'links',
     links: [
-      { context: { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', traceFlags: 1, traceState: 'a=b' }, attributes: { 'link.kind': 'retry', n: 1 } },
+      {
+        context: { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', traceFlags: 1, traceState: 'a=b' },
+        attributes: { 'link.kind': 'retry', n: 1 },
+      },
       { context: { traceId: '33333333333333333333333333333333', spanId: '4444444444444444', traceFlags: 0 } },
       { context: { traceId: '55555555555555555555555555555555', spanId: '6666666666666666', traceFlags: 3 }, attributes: {}, droppedAttributesCount: 9 },
     ],
@@ -118,8 +128,17 @@ function sdkSpans(): ReadableSpan[] {
   const collect: SpanProcessor = { onStart() {}, onEnd: (span) => void spans.push(span), forceFlush: async () => {}, shutdown: async () => {} };
   const provider = new TracerProvider({ resource, spanProcessors: [collect] });
   const tracer = provider.getTracer('sdk-scope', '1.2.3');
-  const remote = trace.setSpanContext(context.active(), { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true });
-  const span = tracer.startSpan('GET /users/:id', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, flags: [true, false] } }, remote);
+  const remote = trace.setSpanContext(context.active(), {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: '00f067aa0ba902b7',
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+  });
+  const span = tracer.startSpan(
+    'GET /users/:id',
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, flags: [true, false] } },
+    remote,
+  );
   span.recordException(new Error('failed'));
   span.addLink({ context: { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', traceFlags: 1, isRemote: true }, attributes: { k: 'v' } });
   span.setStatus({ code: SpanStatusCode.ERROR, message: 'failed' });
@@ -186,7 +205,10 @@ describe('span hand-off codec', () => {
   it('keeps batches apart: a string table and scopes of their own, many strings (multi-byte indices), a growing buffer', () => {
     const encoder = new SpanBatchEncoder();
     const spans = Array.from({ length: 600 }, (_, i) =>
-      toReadableSpan(record({ name: `span ${i}`, attributes: { [`key ${i}`]: `value ${i % 7}`, shared: 'same', n: i }, scope: { name: `scope ${i % 3}` } }), resource),
+      toReadableSpan(
+        record({ name: `span ${i}`, attributes: { [`key ${i}`]: `value ${i % 7}`, shared: 'same', n: i }, scope: { name: `scope ${i % 3}` } }),
+        resource,
+      ),
     );
     for (const span of spans.slice(0, 300)) encoder.add(span);
     const first = encoder.take()!;
@@ -205,7 +227,18 @@ describe('span hand-off codec', () => {
   });
 
   it('rolls a span that throws while being written back out of the batch, and goes on', () => {
-    const hostile = toReadableSpan(record({ name: 'hostile', attributes: { before: 'new string', get boom(): string { throw new Error('getter'); } } }), resource);
+    const hostile = toReadableSpan(
+      record({
+        name: 'hostile',
+        attributes: {
+          before: 'new string',
+          get boom(): string {
+            throw new Error('getter');
+          },
+        },
+      }),
+      resource,
+    );
     const encoder = new SpanBatchEncoder();
     encoder.add(shapedSpans[3]);
     expect(() => encoder.add(hostile)).to.throw('getter');

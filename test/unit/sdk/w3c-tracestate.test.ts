@@ -24,7 +24,13 @@ const VALID: [string, string][] = [
   ['empty and whitespace-only members', 'rojo=1,, \t ,congo=2,'],
   ['spaces and tabs around members', ' rojo=1 ,\tcongo=2\t'],
   ['a value with leading spaces (kept) and inner spaces', 'rojo=  a b'],
-  ['every value character but "," and "="', `k=${Array.from({ length: 0x7e - 0x20 + 1 }, (_, i) => String.fromCharCode(0x20 + i)).filter((c) => c !== ',' && c !== '=').join('').trim()}`],
+  [
+    'every value character but "," and "="',
+    `k=${Array.from({ length: 0x7e - 0x20 + 1 }, (_, i) => String.fromCharCode(0x20 + i))
+      .filter((c) => c !== ',' && c !== '=')
+      .join('')
+      .trim()}`,
+  ],
   ['key characters: digits, _ - * /', 'a0_-*/=1'],
   ['the vendor form tenant@system', 'fw529a3039@dt=1,0tenant@sys_tem-1*/=2'],
   ['a 256-character key', `${'k'.repeat(256)}=1`],
@@ -95,7 +101,13 @@ describe('W3C tracestate validation (Trace Context Level 2)', () => {
   it('differential: on valid headers, ours extracts and re-injects exactly what upstream does', () => {
     const ours = createPropagator(['tracecontext']);
     const upstream = new W3CTraceContextPropagator();
-    const inputs = [...VALID.map(([, header]) => header), members(40, (i) => `k${i}=${'v'.repeat(20)}`).split(',').slice(0, 32).join(',')];
+    const inputs = [
+      ...VALID.map(([, header]) => header),
+      members(40, (i) => `k${i}=${'v'.repeat(20)}`)
+        .split(',')
+        .slice(0, 32)
+        .join(','),
+    ];
     for (const tracestate of inputs) {
       for (const flags of ['00', '01', '03']) {
         const headers = { traceparent: `00-${TRACE_ID}-${PARENT_ID}-${flags}`, tracestate };
@@ -137,7 +149,10 @@ describe('W3C Level 2 random trace flag', () => {
   const flagsOf = (carrier: Record<string, string>) => carrier.traceparent?.split('-')[3];
 
   it('a trace the agent starts is sent with 03 (sampled) or 02 (not sampled), and so are its children', () => {
-    for (const [sampled, expected] of [[true, '03'], [false, '02']] as const) {
+    for (const [sampled, expected] of [
+      [true, '03'],
+      [false, '02'],
+    ] as const) {
       const tracer = provider(sampled).getTracer('t');
       const root = tracer.startSpan('root');
       const rootContext = trace.setSpan(ROOT_CONTEXT, root);
@@ -155,7 +170,12 @@ describe('W3C Level 2 random trace flag', () => {
   it('a joined trace keeps the incoming random bit as it came, through every local span', () => {
     const propagator = createPropagator(['tracecontext']);
     const tracer = provider(true).getTracer('t');
-    for (const [incoming, expected] of [['01', '01'], ['03', '03'], ['00', '01'], ['02', '03']]) {
+    for (const [incoming, expected] of [
+      ['01', '01'],
+      ['03', '03'],
+      ['00', '01'],
+      ['02', '03'],
+    ]) {
       const extracted = propagator.extract(ROOT_CONTEXT, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-${incoming}` }, defaultTextMapGetter);
       const server = tracer.startSpan('server', {}, extracted);
       const serverContext = trace.setSpan(extracted, server);

@@ -27,7 +27,10 @@ describe('WorkerSpanProcessor dropped-span accounting (real worker)', function (
       },
     });
     const lines: string[] = [];
-    const processor = new WorkerSpanProcessor(config, createLogger('warn', (line) => lines.push(line)));
+    const processor = new WorkerSpanProcessor(
+      config,
+      createLogger('warn', (line) => lines.push(line)),
+    );
     const provider = new TracerProvider({ spanProcessors: [processor] });
     const tracer = provider.getTracer('drops');
     for (let i = 0; i < 200; i++) tracer.startSpan(`span ${i}`).end();
@@ -37,9 +40,7 @@ describe('WorkerSpanProcessor dropped-span accounting (real worker)', function (
     expect(processor.droppedSpans).to.equal(200);
     processor.reportDroppedSpans();
     await processor.shutdown();
-    expect(lines.filter((line) => line.includes('spans dropped'))).to.deep.equal([
-      'otel-agent: 200 spans dropped (collector unreachable or queue full)',
-    ]);
+    expect(lines.filter((line) => line.includes('spans dropped'))).to.deep.equal(['otel-agent: 200 spans dropped (collector unreachable or queue full)']);
   });
 
   it('counts spans still queued or in flight when the exit flush runs out of time (black-holed collector)', async () => {
@@ -57,7 +58,10 @@ describe('WorkerSpanProcessor dropped-span accounting (real worker)', function (
         },
       });
       const lines: string[] = [];
-      const processor = new WorkerSpanProcessor(config, createLogger('warn', (line) => lines.push(line)));
+      const processor = new WorkerSpanProcessor(
+        config,
+        createLogger('warn', (line) => lines.push(line)),
+      );
       const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('black-hole');
       for (let i = 0; i < 50; i++) tracer.startSpan(`span ${i}`).end();
 
@@ -77,7 +81,10 @@ describe('WorkerSpanProcessor dropped-span accounting (real worker)', function (
   it('prints no dropped-spans line when nothing was dropped', async () => {
     const { config } = loadConfig({ env: { TRACING_EXPORTER: 'otlp', TRACING_ENDPOINT: `http://127.0.0.1:${await refusedPort()}` } });
     const lines: string[] = [];
-    const processor = new WorkerSpanProcessor(config, createLogger('warn', (line) => lines.push(line)));
+    const processor = new WorkerSpanProcessor(
+      config,
+      createLogger('warn', (line) => lines.push(line)),
+    );
     processor.reportDroppedSpans();
     await processor.shutdown();
     expect(lines).to.deep.equal([]);

@@ -5,7 +5,6 @@
 import { expect } from 'chai';
 import { constructedRouteOf, layerPathOf, matchedRouteOf } from '../../../../src/instrumentations/express/route-store';
 
- 
 const upstream = require('@opentelemetry/instrumentation-express/build/src/utils') as {
   getLayerPath(args: unknown[]): string | undefined;
   getConstructedRoute(req: object): string;
