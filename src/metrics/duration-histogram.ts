@@ -32,15 +32,8 @@ export interface Slot extends ExemplarSnapshot {
   priority: ExemplarPriority;
 }
 
-export interface Series {
-  /** Identifies the series across snapshots (the worker caches masked attributes under it). */
-  key: string;
-  attributes: MetricAttributes;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  bucketCounts: number[];
+/** A series as kept on the main thread: a snapshot's point (snapshot.ts) whose exemplars carry their priority. */
+export interface Series extends Omit<HistogramPoint, 'exemplars'> {
   exemplars: (Slot | null)[];
 }
 
