@@ -15,7 +15,7 @@
  * copies the request out once.
  */
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import type { Attributes, HrTime, Link, SpanStatus } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 
 const SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK = 0x100;
 const SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK = 0x200;
@@ -305,9 +305,8 @@ function writeEvent(w: ProtobufBuffer, event: TimedEvent): void {
   w.end(start, RESERVE_SMALL);
 }
 
-function writeLink(w: ProtobufBuffer, link: Link): void {
-  const start = w.begin(RESERVE_SMALL);
-  const context = link.context;
+/** trace_id = 1, span_id = 2, trace_state = 3: the same field numbers in Span and Span.Link. */
+function writeSpanIdentity(w: ProtobufBuffer, context: SpanContext): void {
   w.tag(1, 2);
   w.hexBytes(context.traceId);
   w.tag(2, 2);
@@ -317,6 +316,12 @@ function writeLink(w: ProtobufBuffer, link: Link): void {
     w.tag(3, 2);
     w.string(traceState);
   }
+}
+
+function writeLink(w: ProtobufBuffer, link: Link): void {
+  const start = w.begin(RESERVE_SMALL);
+  const context = link.context;
+  writeSpanIdentity(w, context);
   if (link.attributes) writeAttributes(w, link.attributes, 4);
   w.tag(5, 0);
   w.varint(link.droppedAttributesCount || 0);
@@ -328,15 +333,7 @@ function writeLink(w: ProtobufBuffer, link: Link): void {
 function writeSpan(w: ProtobufBuffer, span: ReadableSpan): void {
   const start = w.begin(RESERVE_SPAN);
   const context = span.spanContext();
-  w.tag(1, 2);
-  w.hexBytes(context.traceId);
-  w.tag(2, 2);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeSpanIdentity(w, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
