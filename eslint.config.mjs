@@ -105,4 +105,9 @@ export default tseslint.config(
     files: ['bench/test/**/*.js'],
     languageOptions: { globals: Object.fromEntries(['describe', 'it', 'before', 'after', 'beforeEach', 'afterEach'].map((name) => [name, 'readonly'])) },
   },
+  // The report page's script runs in the browser, as a classic script.
+  {
+    files: ['src/report/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', location: 'readonly', window: 'readonly' } },
+  },
 );

@@ -13,6 +13,8 @@
  * Class names tests count: `svg.service-graph g.node`, `svg.service-graph path.edge` (`.edge.error`
  * for edges with errors), `.waterfall` (one per trace), `.waterfall .bar`, `.bar.error`.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import type { ErrorTrace, OperationLatency, Report, ReportSpan, ServiceEdge, TraceTree } from './model';
 import { dateOfUnixNano, formatPercent, msDigits, parseUnixNano } from './format';
 import { html, joinHtml, rawHtml } from './html-template';
@@ -21,7 +23,23 @@ import { orderTree } from './trace-tree';
 
 export { escapeHtml } from './html-template';
 
+/**
+ * The page's CSS and script are files of their own (src/report/assets/, linted and formatted like the
+ * rest), read once from the package and inlined into every page: the page stays self-contained.
+ */
+const ASSETS_DIR = path.join(__dirname, '..', '..', '..', 'src', 'report', 'assets');
+let pageAssets: { style: string; script: string } | undefined;
+
+function readPageAssets(): { style: string; script: string } {
+  pageAssets ??= {
+    style: fs.readFileSync(path.join(ASSETS_DIR, 'report.css'), 'utf8'),
+    script: fs.readFileSync(path.join(ASSETS_DIR, 'report-client.js'), 'utf8'),
+  };
+  return pageAssets;
+}
+
 export function renderHtml(report: Report): string {
+  const assets = readPageAssets();
   const traces = tracesToDraw(report);
   const title = 'otel-agent report';
   return html`<!DOCTYPE html>
@@ -31,7 +49,8 @@ export function renderHtml(report: Report): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${title}</title>
-<style>${rawHtml(STYLE)}</style>
+<style>
+${rawHtml(assets.style)}</style>
 </head>
 <body>
 <header>
@@ -58,7 +77,8 @@ ${traces.length === 0 ? html`<p class="empty">No traces to show.</p>` : joinHtml
 </section>
 </main>
 <script type="application/json" id="report-data">${rawHtml(jsonForScript({ traces: traces.map((trace) => ({ traceId: trace.traceId, spans: trace.spans })) }))}</script>
-<script>${rawHtml(SCRIPT)}</script>
+<script>
+${rawHtml(assets.script)}</script>
 </body>
 </html>
 `.text;
@@ -370,145 +390,3 @@ function formatMs(ms: number): string {
 function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(3)}%`;
 }
-
-const STYLE = `
-:root { --fg: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg-alt: #f9fafb; --accent: #2563eb; --error: #dc2626; --error-bg: #fef2f2; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #fff; }
-header { padding: 16px 32px; border-bottom: 1px solid var(--line); background: var(--bg-alt); }
-h1 { margin: 0 0 4px; font-size: 20px; }
-h2 { font-size: 16px; margin: 28px 0 10px; }
-h3 { font-size: 14px; font-weight: 600; margin: 0 0 8px; display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
-main { padding: 0 32px 48px; }
-code, .trace-id, .time, .num, .kind, .span-details pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
-.summary, .files { margin: 2px 0; color: var(--muted); }
-.warn, .bad { color: var(--error); }
-.hint, .empty { color: var(--muted); margin: 6px 0; }
-.count { display: inline-block; min-width: 22px; padding: 0 7px; border-radius: 10px; background: var(--line); font-size: 12px; text-align: center; }
-table { border-collapse: collapse; width: 100%; }
-th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { font-weight: 600; color: var(--muted); background: var(--bg-alt); }
-tbody tr:hover { background: var(--bg-alt); }
-.num { text-align: right; white-space: nowrap; }
-.exception { color: var(--error); word-break: break-word; }
-a { color: var(--accent); text-decoration: none; }
-a:hover { text-decoration: underline; }
-svg.service-graph { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: var(--bg-alt); }
-svg.service-graph g.node rect { fill: #fff; stroke: var(--accent); stroke-width: 1.5; }
-svg.service-graph g.node.uninstrumented rect { stroke: var(--muted); stroke-dasharray: 5 3; }
-svg.service-graph g.node text { font-size: 13px; fill: var(--fg); }
-svg.service-graph path.edge { fill: none; stroke: var(--muted); stroke-width: 1.5; }
-svg.service-graph path.edge.error { stroke: var(--error); }
-svg.service-graph text.edge-label { font-size: 11px; fill: var(--muted); paint-order: stroke; stroke: var(--bg-alt); stroke-width: 4px; stroke-linejoin: round; }
-svg.service-graph text.edge-label.error { fill: var(--error); }
-.waterfall { border: 1px solid var(--line); border-radius: 6px; padding: 12px; margin: 0 0 16px; }
-.waterfall.has-error { border-left: 4px solid var(--error); }
-.waterfall .total { font-family: ui-monospace, monospace; font-size: 12px; }
-.waterfall .trace-id, .waterfall .time { color: var(--muted); font-weight: normal; }
-.badge { background: var(--error); color: #fff; border-radius: 4px; padding: 0 6px; font-size: 11px; font-weight: 600; }
-.span-row { display: flex; align-items: center; min-height: 22px; }
-.span-row:not(.axis):hover { background: var(--bg-alt); }
-.span-row .label { flex: 0 0 34%; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; padding-right: 8px; }
-.span-row .service { color: var(--muted); }
-.span-row.error .name { color: var(--error); }
-.span-row .kind { color: var(--muted); font-size: 10px; }
-.track { position: relative; flex: 1; height: 20px; }
-/* Bars are placed in percent of the lane; the 70px right of it keeps the duration labels readable. */
-.lane { position: absolute; top: 0; bottom: 0; left: 0; right: 70px; }
-.axis .track { height: 18px; border-bottom: 1px solid var(--line); }
-.axis .lane { overflow: visible; }
-.tick { position: absolute; bottom: 2px; font-size: 11px; color: var(--muted); transform: translateX(-50%); white-space: nowrap; }
-.tick:first-child { transform: none; }
-.gridline { position: absolute; top: 0; bottom: 0; border-left: 1px dashed var(--line); }
-.bar { position: absolute; top: 4px; height: 12px; min-width: 2px; border-radius: 2px; background: #60a5fa; cursor: pointer; }
-.bar:hover, .bar:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
-.bar.error { background: var(--error); }
-.bar.selected { outline: 2px solid var(--fg); outline-offset: 1px; }
-.duration { position: absolute; top: 2px; margin-left: 6px; font-size: 11px; color: var(--muted); white-space: nowrap; }
-.span-details { margin-top: 10px; padding: 10px 12px; background: var(--bg-alt); border: 1px solid var(--line); border-radius: 6px; }
-.span-details h4 { margin: 0 0 6px; font-size: 13px; }
-.span-details table { width: auto; min-width: 50%; margin-bottom: 8px; }
-.span-details td { font-family: ui-monospace, monospace; font-size: 12px; padding: 2px 10px; word-break: break-all; }
-.span-details td:first-child { color: var(--muted); white-space: nowrap; word-break: normal; }
-.span-details pre { margin: 0; white-space: pre-wrap; word-break: break-all; max-height: 240px; overflow: auto; }
-.span-details .error { color: var(--error); }
-`;
-
-/**
- * The details panel. Only DOM text APIs (textContent, createElement): span data never goes through
- * innerHTML. `#span=<traceId>:<spanId>` in the URL opens that span's details on load (deep links; the
- * Chromium test uses it too). `data-ready` on <body> says the script ran.
- */
-const SCRIPT = `
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('report-data').textContent);
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-  function show(value) { return typeof value === 'string' ? value : JSON.stringify(value); }
-  function table(record) {
-    var t = el('table');
-    Object.keys(record).sort().forEach(function (key) {
-      var tr = el('tr');
-      tr.appendChild(el('td', '', key));
-      var td = el('td');
-      var text = show(record[key]);
-      if (text.indexOf('\\n') >= 0) td.appendChild(el('pre', '', text)); else td.textContent = text;
-      tr.appendChild(td);
-      t.appendChild(tr);
-    });
-    return t;
-  }
-  function nanosBetween(from, to) {
-    try { return Number(BigInt(to) - BigInt(from)) / 1e6; } catch (e) { return NaN; }
-  }
-  function select(bar) {
-    var trace = data.traces[Number(bar.getAttribute('data-trace'))];
-    var span = trace && trace.spans[Number(bar.getAttribute('data-span'))];
-    if (!span) return;
-    var article = bar.closest('.waterfall');
-    article.querySelectorAll('.bar.selected').forEach(function (b) { b.classList.remove('selected'); });
-    bar.classList.add('selected');
-    var panel = article.querySelector('.span-details');
-    panel.textContent = '';
-    var heading = el('h4', '', span.service + ' ' + span.name + ' (' + span.kind + ', ' + span.durationMs.toFixed(2) + ' ms)');
-    panel.appendChild(heading);
-    var status = el('p', span.status.code === 'ERROR' ? 'error' : '', 'status ' + span.status.code + (span.status.message ? ': ' + span.status.message : '') + ' · span ' + span.spanId + (span.parentSpanId ? ' · parent ' + span.parentSpanId : ''));
-    panel.appendChild(status);
-    panel.appendChild(el('h4', '', 'Attributes'));
-    panel.appendChild(Object.keys(span.attributes).length ? table(span.attributes) : el('p', 'hint', 'none'));
-    panel.appendChild(el('h4', '', 'Events'));
-    if (!span.events.length) panel.appendChild(el('p', 'hint', 'none'));
-    span.events.forEach(function (event) {
-      var offset = nanosBetween(span.startTimeUnixNano, event.timeUnixNano);
-      var title = el('p', event.name === 'exception' ? 'event error' : 'event', event.name + (isNaN(offset) ? '' : ' at +' + offset.toFixed(2) + ' ms'));
-      panel.appendChild(title);
-      panel.appendChild(table(event.attributes));
-    });
-    panel.hidden = false;
-  }
-  document.addEventListener('click', function (e) {
-    var bar = e.target.closest && e.target.closest('.bar');
-    if (bar) select(bar);
-  });
-  document.addEventListener('keydown', function (e) {
-    if ((e.key === 'Enter' || e.key === ' ') && e.target.classList && e.target.classList.contains('bar')) { e.preventDefault(); select(e.target); }
-  });
-  var match = /^#span=([0-9a-fA-F]+):([0-9a-fA-F]+)$/.exec(location.hash);
-  if (match) {
-    data.traces.forEach(function (trace, t) {
-      if (trace.traceId !== match[1]) return;
-      trace.spans.forEach(function (span, s) {
-        if (span.spanId !== match[2]) return;
-        var bar = document.querySelector('.bar[data-trace="' + t + '"][data-span="' + s + '"]');
-        if (bar) { select(bar); bar.scrollIntoView(); }
-      });
-    });
-  }
-  document.body.setAttribute('data-ready', 'true');
-})();
-`;
