@@ -14,7 +14,7 @@
  * A new SpanRecord field that can hold user text must be masked here: unknown fields are copied as they are.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { SpanContextRecord, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../sdk/span-record';
+import type { SpanContextRecord, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../span-record';
 import { MASK } from './detector';
 import type { MaskingPolicy } from './types';
 

@@ -26,7 +26,7 @@ import type { MaskingPolicy } from '../redact';
 import type { AgentConfig } from '../config/types';
 import { buildResource } from './resource';
 import { randomUUID } from 'crypto';
-import type { SpanRecord } from './span-record';
+import type { SpanRecord } from '../span-record';
 import { decodeSpanBatch } from './span-codec';
 import type { EncodedSpanBatch } from './span-codec';
 import { DROPPED_SPANS_SLOT, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';

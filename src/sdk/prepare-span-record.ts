@@ -12,7 +12,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { AgentConfig } from '../config/types';
 import type { MaskingPolicy } from '../redact';
 import { maskSpanRecord } from '../redact';
-import type { SpanRecord } from './span-record';
+import type { SpanRecord } from '../span-record';
 import { escapeRegExp } from '../escape-reg-exp';
 
 const STACKTRACE = 'exception.stacktrace';

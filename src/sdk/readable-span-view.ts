@@ -6,7 +6,7 @@ import type { SpanContext } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { SpanContextRecord, SpanRecord } from './span-record';
+import type { SpanContextRecord, SpanRecord } from '../span-record';
 
 function toSpanContext(record: SpanContextRecord, isRemote: boolean): SpanContext {
   return {

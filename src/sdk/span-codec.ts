@@ -21,7 +21,7 @@
 import { TraceFlags } from '@opentelemetry/api';
 import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { SpanContextRecord, SpanEventRecord, SpanLinkRecord, SpanRecord } from './span-record';
+import type { SpanContextRecord, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../span-record';
 
 /** One batch as posted to the worker; `buffer` is transferred. */
 export interface EncodedSpanBatch {

@@ -5,7 +5,7 @@
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { SpanContext } from '@opentelemetry/api';
-import type { SpanContextRecord, SpanRecord } from './span-record';
+import type { SpanContextRecord, SpanRecord } from '../span-record';
 
 function toContextRecord(context: SpanContext): SpanContextRecord {
   return {

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { compileMaskingPolicy, maskSpanRecord } from '../../../src/redact';
-import type { SpanRecord } from '../../../src/sdk/span-record';
+import type { SpanRecord } from '../../../src/span-record';
 import { deepFreeze } from './deep-freeze';
 
 const { policy } = compileMaskingPolicy();

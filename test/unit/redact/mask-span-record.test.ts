@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Attributes } from '@opentelemetry/api';
 import { type MaskingPolicy, compileMaskingPolicy, maskSpanRecord } from '../../../src/redact';
-import type { SpanRecord } from '../../../src/sdk/span-record';
+import type { SpanRecord } from '../../../src/span-record';
 import { deepFreeze } from './deep-freeze';
 
 function makeSpan(): SpanRecord {

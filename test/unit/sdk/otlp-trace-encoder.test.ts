@@ -14,7 +14,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeTraceExportRequest } from '../../../src/sdk/otlp-trace-encoder';
 import { toReadableSpan } from '../../../src/sdk/readable-span-view';
-import type { SpanRecord } from '../../../src/sdk/span-record';
+import type { SpanRecord } from '../../../src/span-record';
 import { requestType } from '../../helpers/receivers/otlp-decode';
 
 const resource = resourceFromAttributes({ 'service.name': 'encoder-test', 'host.name': 'h', 'process.pid': 42, 'telemetry.sdk.language': 'nodejs' });

@@ -12,7 +12,7 @@ import { SpanBatchEncoder, decodeSpanBatch } from '../../../src/sdk/span-codec';
 import type { EncodedSpanBatch } from '../../../src/sdk/span-codec';
 import { toSpanRecord } from '../../../src/sdk/to-span-record';
 import { toReadableSpan } from '../../../src/sdk/readable-span-view';
-import type { SpanRecord } from '../../../src/sdk/span-record';
+import type { SpanRecord } from '../../../src/span-record';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 
 const resource = resourceFromAttributes({ 'service.name': 'codec-test' });
