@@ -28,12 +28,10 @@
  *   calls in flight) are lost with the process, as they would be without this patch.
  */
 import { context, trace } from '@opentelemetry/api';
-import type { Context, Span } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { AgentConfig } from '../config/types';
 import { recordExceptionOnSpan } from '../errors/record-exception';
 import { reportInternalError } from '../safe';
-import { takeHandlerThrow } from './request-spans';
+import { serverSpanInContext, takeHandlerThrow } from './request-spans';
 import type { AgentPatch, PatchContext } from './types';
 
 let installedListener: ((error: unknown, origin: string) => void) | undefined;
@@ -45,18 +43,13 @@ function processWillCrash(): boolean {
   return process.listenerCount('uncaughtException') === 0 && !process.hasUncaughtExceptionCaptureCallback();
 }
 
-function serverSpanIn(activeContext: Context): Span | undefined {
-  const rpcMetadata = getRPCMetadata(activeContext);
-  return rpcMetadata?.type === RPCType.HTTP ? rpcMetadata.span : undefined;
-}
-
 function createMonitor(config: AgentConfig) {
   return function recordUncaughtOnRequestSpan(error: unknown, _origin: string): void {
     try {
       // A raw handler's synchronous throw unwound out of the request's context before reaching Node.
       const handlerThrow = takeHandlerThrow();
       const activeContext = handlerThrow ?? context.active();
-      const serverSpan = serverSpanIn(activeContext);
+      const serverSpan = serverSpanInContext(activeContext);
       const span = serverSpan ?? trace.getSpan(activeContext);
       if (!span) return;
       // Whatever status the error asks for, it escaped the app: the operation failed.

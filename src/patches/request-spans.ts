@@ -24,6 +24,16 @@ export function serverSpanOf(request: IncomingMessage | undefined | null): Span 
 }
 
 /**
+ * The same SERVER span found from a context instead of a request (an uncaught error has only the
+ * context it was thrown in): the http server instrumentation puts `{ type: HTTP, span }` RPC metadata
+ * into every request's context. Every patch finds a request's SERVER span through this module.
+ */
+export function serverSpanInContext(activeContext: Context): Span | undefined {
+  const rpcMetadata = getRPCMetadata(activeContext);
+  return rpcMetadata?.type === RPCType.HTTP ? rpcMetadata.span : undefined;
+}
+
+/**
  * The context of the request whose handler is throwing synchronously right now
  * (instrumentations/http-server/instrumentation.ts). Node runs uncaughtExceptionMonitor before the microtask
  * queue (verified on Node 20 and 24), so the monitor takes it; a throw that some caller catches instead
