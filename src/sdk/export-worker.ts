@@ -29,7 +29,7 @@ import { randomUUID } from 'crypto';
 import type { SpanRecord } from '../span-record';
 import { decodeSpanBatch } from './span-codec';
 import type { EncodedSpanBatch } from './span-codec';
-import { DROPPED_SPANS_SLOT, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
+import { FlushSignal } from './flush-signal';
 import type { ExportWorkerData, ToExportWorker } from './worker-protocol';
 import { errorMessage } from '../error-message';
 
@@ -45,7 +45,7 @@ class DroppedSpanCounter {
 
   private _final = false;
 
-  constructor(private readonly _shared: Int32Array) {}
+  constructor(private readonly _signal: FlushSignal) {}
 
   add(kind: 'failedExports' | 'queueFull' | 'unexportedAtExit', count: number): void {
     // After a final flush ran out of time, its abandoned spans are counted: an in-flight export that
@@ -53,7 +53,7 @@ class DroppedSpanCounter {
     if (this._final) return;
     this[kind] += count;
     const total = this.failedExports + this.queueFull + this.unexportedAtExit;
-    Atomics.store(this._shared, DROPPED_SPANS_SLOT, Math.min(total, 0x7fffffff));
+    this._signal.publishDropped(total);
   }
 
   /** Counts what a final flush left behind, then stops counting. */
@@ -180,7 +180,7 @@ function syncFlushMarginMs(timeoutMs: number): number {
 
 function startExportWorker(data: ExportWorkerData): void {
   const { config } = data;
-  const flushSignal = new Int32Array(data.flushSignal);
+  const flushSignal = new FlushSignal(data.flushSignal);
   // The worker has its own copy of the logger module: its diagnostic lines mask the same secrets.
   registerDiagnosticSecrets(secretsOfConfig(config));
   const logger = createLogger(config.logLevel);
@@ -262,9 +262,7 @@ function startExportWorker(data: ExportWorkerData): void {
 
   const acknowledge = (id: number, sync: boolean, timedOut: boolean) => {
     if (sync) {
-      if (timedOut) Atomics.store(flushSignal, TIMED_OUT_ID_SLOT, id);
-      if (Atomics.load(flushSignal, FLUSHED_ID_SLOT) < id) Atomics.store(flushSignal, FLUSHED_ID_SLOT, id);
-      Atomics.notify(flushSignal, FLUSHED_ID_SLOT);
+      flushSignal.acknowledgeFlush(id, timedOut);
     } else {
       parentPort?.postMessage({ type: 'flushed', id });
     }

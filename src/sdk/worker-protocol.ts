@@ -12,12 +12,7 @@ export interface ExportWorkerData {
   processAttributes: Attributes;
   /** The app's root folder: exception stack paths under it are made relative. */
   appRoot: string;
-  /**
-   * Int32Array over a SharedArrayBuffer: slot FLUSHED_ID_SLOT holds the id of the last completed
-   * synchronous flush; slot DROPPED_SPANS_SLOT the spans the worker dropped so far (failed exports, its
-   * full queue, spans abandoned by a final flush that ran out of time), readable while the main thread
-   * blocks at exit; slot TIMED_OUT_ID_SLOT the id of the last synchronous flush that ran out of time.
-   */
+  /** The slots both threads share while the main thread blocks at exit (flush-signal.ts owns their layout). */
   flushSignal: SharedArrayBuffer;
 }
 
@@ -35,11 +30,5 @@ export type ToExportWorker =
    * SharedArrayBuffer for the final export at exit. Sent once; carries no spans.
    */
   | { type: 'metrics'; port: MessagePort; signal: SharedArrayBuffer };
-
-export const FLUSHED_ID_SLOT = 0;
-export const DROPPED_SPANS_SLOT = 1;
-/** The id of the last synchronous flush that ran out of time (its spans still pending are counted as dropped). */
-export const TIMED_OUT_ID_SLOT = 2;
-export const FLUSH_SIGNAL_SLOTS = 3;
 
 export type FromExportWorker = { type: 'flushed'; id: number };

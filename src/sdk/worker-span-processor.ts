@@ -28,7 +28,7 @@ import type { EncodedSpanBatch } from './span-codec';
 import { ATTR_KEPT_BY } from './kept-by';
 import type { KeepCounts } from './keep-by-outcome';
 import { findAppRoot, processResourceAttributes } from './resource';
-import { DROPPED_SPANS_SLOT, FLUSH_SIGNAL_SLOTS, FLUSHED_ID_SLOT, TIMED_OUT_ID_SLOT } from './worker-protocol';
+import { FlushSignal } from './flush-signal';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './worker-protocol';
 import { errorMessage } from '../error-message';
 
@@ -39,7 +39,7 @@ const EXPORT_WORKER_YOUNG_GENERATION_MB = 48;
 
 export class WorkerSpanProcessor implements SpanProcessor {
   private _worker: Worker | undefined;
-  private readonly _flushSignal: Int32Array;
+  private readonly _flushSignal: FlushSignal;
   private readonly _pendingFlushes = new Map<number, () => void>();
   private _batch = new SpanBatchEncoder();
   private _handoffTimer: NodeJS.Timeout | undefined;
@@ -55,7 +55,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
     private readonly _config: AgentConfig,
     private readonly _logger: AgentLogger,
   ) {
-    this._flushSignal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * FLUSH_SIGNAL_SLOTS));
+    this._flushSignal = FlushSignal.create();
     // The worker starts on the first timer turn, after the app's main module has run, not during the
     // preload: started here it cost the app ~60 ms of time-to-listening (bench startup, 2 cores),
     // started a tick later it cost nothing measurable. Anything that needs it sooner (a hand-off, a
@@ -81,7 +81,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
       config: this._config,
       processAttributes: processResourceAttributes(),
       appRoot: findAppRoot(),
-      flushSignal: this._flushSignal.buffer as SharedArrayBuffer,
+      flushSignal: this._flushSignal.buffer,
     };
     const worker = new Worker(path.join(__dirname, 'export-worker.js'), {
       workerData,
@@ -149,7 +149,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   /** Spans lost so far: this thread's full buffer plus the worker's failed exports and full queue. */
   get droppedSpans(): number {
-    return this._droppedSpans + Atomics.load(this._flushSignal, DROPPED_SPANS_SLOT);
+    return this._droppedSpans + this._flushSignal.droppedByWorker();
   }
 
   /**
@@ -197,13 +197,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
     const deadline = Date.now() + timeoutMs;
     this._post({ type: 'flush', id, batch: this._takeBatch(), sync: true, shutdown: false, timeoutMs, deadline });
     if (this._worker === undefined) return false; // it could not start: nothing will answer
-    for (;;) {
-      const done = Atomics.load(this._flushSignal, FLUSHED_ID_SLOT);
-      if (done >= id) return Atomics.load(this._flushSignal, TIMED_OUT_ID_SLOT) < id;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return false;
-      Atomics.wait(this._flushSignal, FLUSHED_ID_SLOT, done, remaining);
-    }
+    return this._flushSignal.waitForFlush(id, deadline);
   }
 
   private _flushAsync(type: 'flush' | 'shutdown'): Promise<void> {
