@@ -107,7 +107,7 @@ export default tseslint.config(
   },
   // The report page's script runs in the browser, as a classic script.
   {
-    files: ['src/report/assets/**/*.js'],
+    files: ['assets/report/**/*.js'],
     languageOptions: { sourceType: 'script', globals: { document: 'readonly', location: 'readonly', window: 'readonly' } },
   },
 );

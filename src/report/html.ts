@@ -24,10 +24,10 @@ import { orderTree } from './trace-tree';
 export { escapeHtml } from './html-template';
 
 /**
- * The page's CSS and script are files of their own (src/report/assets/, linted and formatted like the
+ * The page's CSS and script are files of their own (assets/report/ in the package, linted and formatted like the
  * rest), read once from the package and inlined into every page: the page stays self-contained.
  */
-const ASSETS_DIR = path.join(__dirname, '..', '..', '..', 'src', 'report', 'assets');
+const ASSETS_DIR = path.join(__dirname, '..', '..', '..', 'assets', 'report');
 let pageAssets: { style: string; script: string } | undefined;
 
 function readPageAssets(): { style: string; script: string } {

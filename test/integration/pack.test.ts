@@ -40,6 +40,9 @@ describe('npm pack and install (integration)', function () {
       'build/src/cli/main.js',
       'package.json',
       'otel-agent.env.example',
+      // the report page's style and script, inlined into each page at render time
+      'assets/report/report.css',
+      'assets/report/report-client.js',
     ]);
     expect(packed.filter((file) => file.startsWith('build/test/') || file.startsWith('test/') || file.startsWith('src/'))).to.deep.equal([]);
     fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'packed-app', version: '3.4.5', private: true }));
