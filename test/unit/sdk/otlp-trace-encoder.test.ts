@@ -15,6 +15,7 @@ import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeTraceExportRequest } from '../../../src/sdk/otlp-trace-encoder';
 import { toReadableSpan } from '../../../src/sdk/readable-span-view';
 import type { SpanRecord } from '../../../src/span-record';
+import { spanRecord } from '../../helpers/span-records';
 import { requestType } from '../../helpers/receivers/otlp-decode';
 
 const resource = resourceFromAttributes({ 'service.name': 'encoder-test', 'host.name': 'h', 'process.pid': 42, 'telemetry.sdk.language': 'nodejs' });
@@ -69,24 +70,7 @@ const edgeAttributes: Attributes = {
   'ключ 🔑': 'unicode key',
 };
 
-function record(overrides: Partial<SpanRecord> & { name: string }): SpanRecord {
-  return {
-    context: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 },
-    kind: SpanKind.INTERNAL,
-    startTime: [1_700_000_000, 123_456_789],
-    endTime: [1_700_000_001, 999_999_999],
-    duration: [1, 876_543_210],
-    attributes: {},
-    events: [],
-    links: [],
-    status: { code: SpanStatusCode.UNSET },
-    scope: { name: 'test-scope' },
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-    ...overrides,
-  };
-}
+const record = spanRecord;
 
 const recordCorpus: SpanRecord[] = [
   record({ name: 'edge attributes', attributes: edgeAttributes, kind: SpanKind.SERVER, parentSpanId: '00f067aa0ba902b7' }),

@@ -13,6 +13,7 @@ import type { EncodedSpanBatch } from '../../../src/sdk/span-codec';
 import { toSpanRecord } from '../../../src/sdk/to-span-record';
 import { toReadableSpan } from '../../../src/sdk/readable-span-view';
 import type { SpanRecord } from '../../../src/span-record';
+import { spanRecord } from '../../helpers/span-records';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 
 const resource = resourceFromAttributes({ 'service.name': 'codec-test' });
@@ -61,24 +62,7 @@ const edgeAttributes: Attributes = {
   'bigint.value': 10n as never,
 };
 
-function record(overrides: Partial<SpanRecord> & { name: string }): SpanRecord {
-  return {
-    context: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 },
-    kind: SpanKind.INTERNAL,
-    startTime: [1_700_000_000, 123_456_789],
-    endTime: [1_700_000_001, 999_999_999],
-    duration: [1, 876_543_210],
-    attributes: {},
-    events: [],
-    links: [],
-    status: { code: SpanStatusCode.UNSET },
-    scope: { name: 'test-scope' },
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-    ...overrides,
-  };
-}
+const record = spanRecord;
 
 /** ReadableSpans built from records: any value in any field, as an unchecked cast could set it. */
 const shapedSpans: ReadableSpan[] = [
