@@ -16,8 +16,8 @@
  * on a channel, and no channel is subscribed (a subscriber makes Node publish for every request).
  * For each 'request' event: extract the
  * parent through the global propagator, start the span (the sampler sees the attributes), put the span
- * and its RPC metadata (where express & co write the route) in the context, bind the request and
- * response emitters to it (their listeners run in it later, as upstream), call the agent's hooks
+ * and its RPC metadata (where express & co write the route) in the context, mark the request and
+ * response with it (their listeners run in it later, as upstream's bind; emit-context.ts), call the agent's hooks
  * (request-spans.ts) in it, and run the app's listeners in it under try/finally: any thrown value,
  * falsy or hostile, reaches Node untouched from the app's own line, and its context is noted for the
  * agent's uncaughtExceptionMonitor (patches/process-errors.ts), which records it on the span.
@@ -39,6 +39,7 @@ import { errorMonitor } from 'events';
 import type { IncomingMessage, Server, ServerResponse } from 'http';
 import { noteHandlerThrow } from '../../patches/request-spans';
 import { reportInternalError } from '../../safe';
+import { emitInContext, patchEmitContext, unpatchEmitContext } from './emit-context';
 import { incomingRequestAttributes, serverHeaderCapture } from './request-attributes';
 
 export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
@@ -64,8 +65,6 @@ interface RequestSpanState {
   readonly request: IncomingMessage;
   readonly rpc: RPCMetadata;
   readonly captureResponseHeaders: HeaderAttributes | undefined;
-  /** The response's `on` before context.bind replaced it. */
-  readonly addListener: ServerResponse['on'];
   ended: boolean;
 }
 
@@ -100,10 +99,17 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
         // `require` and `import` both reach here with the same prototype: wrap it once.
         const prototype = moduleExports.Server.prototype;
         if (!isWrapped(prototype.emit)) this._wrap(prototype, 'emit', (original) => this._emitWithServerSpans(scheme, original as Emit) as never);
+        // https servers hand out http's request and response classes (also when the app never requires http).
+        const http = scheme === 'http' ? moduleExports : (require('http') as typeof import('http'));
+        patchEmitContext(http.IncomingMessage.prototype);
+        patchEmitContext(http.ServerResponse.prototype);
         return moduleExports;
       },
       (moduleExports: typeof import('http') | undefined) => {
         if (moduleExports !== undefined && isWrapped(moduleExports.Server.prototype.emit)) this._unwrap(moduleExports.Server.prototype, 'emit');
+        const http = require('http') as typeof import('http');
+        unpatchEmitContext(http.IncomingMessage.prototype);
+        unpatchEmitContext(http.ServerResponse.prototype);
       },
     );
   }
@@ -134,8 +140,8 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       const config = this._config;
       if (config.ignoreIncomingRequestHook !== undefined && this._isIgnored(config.ignoreIncomingRequestHook, request)) {
         const suppressed = suppressTracing(context.active());
-        context.bind(suppressed, request);
-        context.bind(suppressed, response);
+        emitInContext(request, suppressed);
+        emitInContext(response, suppressed);
         return suppressed;
       }
       const attributes = incomingRequestAttributes(request, scheme, this._diag);
@@ -148,10 +154,9 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       const span = this.tracer.startSpan(request.method || 'GET', { kind: SpanKind.SERVER, attributes }, parentContext);
       const rpc: RPCMetadata = { type: RPCType.HTTP, span };
       const requestContext = setRPCMetadata(trace.setSpan(parentContext, span), rpc);
-      const addListener = response.on;
-      context.bind(requestContext, request);
-      context.bind(requestContext, response);
-      (response as TracedResponse)[REQUEST_SPAN] = { span, request, rpc, captureResponseHeaders: this._captureResponseHeaders, addListener, ended: false };
+      emitInContext(request, requestContext);
+      emitInContext(response, requestContext);
+      (response as TracedResponse)[REQUEST_SPAN] = { span, request, rpc, captureResponseHeaders: this._captureResponseHeaders, ended: false };
       return requestContext;
     } catch (err) {
       reportInternalError('http server span start', err);
@@ -179,9 +184,8 @@ function runInRequestContext(config: HttpServerInstrumentationConfig, original: 
   if (state !== undefined) {
     if (config.requestHook !== undefined || config.responseHook !== undefined) callHooks(config, state.span, state.request, response);
     try {
-      // Added through the unbound method: these listeners need no context, so they skip bind's wrapper.
-      state.addListener.call(response, 'close', endSpanOnResponseClose);
-      state.addListener.call(response, errorMonitor, endSpanOnResponseError);
+      response.on('close', endSpanOnResponseClose);
+      response.on(errorMonitor, endSpanOnResponseError);
     } catch (err) {
       reportInternalError('http server span listeners', err);
     }
