@@ -4,7 +4,8 @@
  * Filled by the http instrumentation's requestHook (see instrumentations/catalog.ts), read by the
  * error-path patches: an express error handler or a response body may run in a context where the
  * active span is a middleware span, or none at all, but `req` (or `res.req`) always leads here.
- * A WeakMap: nothing is kept alive after the request is garbage.
+ * A symbol property on the request (it dies with the request): a WeakMap entry per request cost
+ * ~4 µs under load on Node 24 (the set plus the collector's ephemeron work).
  */
 import { context, SpanStatusCode } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
@@ -13,14 +14,15 @@ import type { RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { reportInternalError } from '../safe';
 
-const serverSpans = new WeakMap<IncomingMessage, Span>();
+const SERVER_SPAN = Symbol('otel-agent.serverSpan');
+type RequestWithSpan = IncomingMessage & { [SERVER_SPAN]?: Span };
 
 export function rememberServerSpan(request: IncomingMessage, span: Span): void {
-  serverSpans.set(request, span);
+  (request as RequestWithSpan)[SERVER_SPAN] = span;
 }
 
 export function serverSpanOf(request: IncomingMessage | undefined | null): Span | undefined {
-  return request ? serverSpans.get(request) : undefined;
+  return request ? (request as RequestWithSpan)[SERVER_SPAN] : undefined;
 }
 
 /**
@@ -66,6 +68,8 @@ interface OpenServerSpan {
   rpc: RPCMetadata | undefined;
 }
 
+const OPEN_SERVER_SPAN = Symbol('otel-agent.openServerSpan');
+type TrackedResponse = ServerResponse & { [OPEN_SERVER_SPAN]?: OpenServerSpan };
 const openServerSpans = new Set<OpenServerSpan>();
 
 /**
@@ -84,19 +88,25 @@ export function observeServerRequests(observer: ServerRequestObserver | undefine
 
 /** Called in the request's context (the http instrumentation's responseHook), for every request. */
 export function trackOpenServerSpan(span: Span, response: ServerResponse): void {
+  const rpcMetadata = getRPCMetadata(context.active());
+  const rpc = rpcMetadata?.type === RPCType.HTTP ? rpcMetadata : undefined;
   if (serverRequestObserver !== undefined) {
-    const metadata = getRPCMetadata(context.active());
     try {
-      serverRequestObserver(span, response, metadata?.type === RPCType.HTTP ? metadata : undefined);
+      serverRequestObserver(span, response, rpc);
     } catch (err) {
       reportInternalError('request metrics', err); // fail open, without a closure per request
     }
   }
   if (!span.isRecording()) return; // an unsampled span exports nothing: nothing to end at exit
-  const rpc = getRPCMetadata(context.active());
-  const entry: OpenServerSpan = { span, response, rpc: rpc?.type === RPCType.HTTP ? rpc : undefined };
+  const entry: OpenServerSpan = { span, response, rpc };
   openServerSpans.add(entry);
-  response.once('close', () => openServerSpans.delete(entry));
+  (response as TrackedResponse)[OPEN_SERVER_SPAN] = entry;
+  response.on('close', forgetOpenServerSpan); // one shared listener, no closure or once-wrapper per request
+}
+
+function forgetOpenServerSpan(this: TrackedResponse): void {
+  const entry = this[OPEN_SERVER_SPAN];
+  if (entry !== undefined) openServerSpans.delete(entry);
 }
 
 /**
