@@ -101,12 +101,14 @@ export function trackOpenServerSpan(span: Span, response: ServerResponse): void 
   const entry: OpenServerSpan = { span, response, rpc };
   openServerSpans.add(entry);
   (response as TrackedResponse)[OPEN_SERVER_SPAN] = entry;
-  response.on('close', forgetOpenServerSpan); // one shared listener, no closure or once-wrapper per request
 }
 
-function forgetOpenServerSpan(this: TrackedResponse): void {
-  const entry = this[OPEN_SERVER_SPAN];
-  if (entry !== undefined) openServerSpans.delete(entry);
+/** The response closed (the http server instrumentation's 'close' listener calls this): its span is no longer open. */
+export function forgetOpenServerSpan(response: ServerResponse): void {
+  const entry = (response as TrackedResponse)[OPEN_SERVER_SPAN];
+  if (entry === undefined) return;
+  openServerSpans.delete(entry);
+  (response as TrackedResponse)[OPEN_SERVER_SPAN] = undefined;
 }
 
 /**

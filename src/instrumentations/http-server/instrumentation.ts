@@ -37,7 +37,7 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } f
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { errorMonitor } from 'events';
 import type { IncomingMessage, Server, ServerResponse } from 'http';
-import { noteHandlerThrow } from '../../patches/request-spans';
+import { forgetOpenServerSpan, noteHandlerThrow } from '../../patches/request-spans';
 import { reportInternalError } from '../../safe';
 import { emitInContext, patchEmitContext, unpatchEmitContext } from './emit-context';
 import { incomingRequestAttributes, serverHeaderCapture } from './request-attributes';
@@ -208,6 +208,7 @@ function callHooks(config: HttpServerInstrumentationConfig, span: Span, request:
 
 /** 'close' comes for every response, finished or aborted (upstream ends the span there too). */
 function endSpanOnResponseClose(this: TracedResponse): void {
+  forgetOpenServerSpan(this); // here rather than in a listener of its own: each listener is paid in every emit of 'close'
   const state = this[REQUEST_SPAN];
   if (state === undefined || state.ended) return;
   state.ended = true;
