@@ -81,13 +81,15 @@ function wrapLayerErrorDispatch(original: AnyFunction): AnyFunction {
 function wrapRouterHandle(original: AnyFunction): AnyFunction {
   return function recordedRouterHandle(this: unknown, request: IncomingMessage, response: unknown, out: unknown) {
     if (!recording || typeof out !== 'function') return original.apply(this, arguments as unknown as unknown[]);
-    const args = Array.prototype.slice.call(arguments);
     // `out` is express's final handler, or the enclosing router's next(): the last place an error that
     // no layer took passes before express answers it.
-    args[2] = function outRecordingError(this: unknown, error?: unknown) {
+    const outRecordingError = function outRecordingError(this: unknown, error?: unknown) {
       recordPipelineError(request, error);
       return (out as AnyFunction).apply(this, arguments as unknown as unknown[]);
     };
+    if (arguments.length === 3) return original.call(this, request, response, outRecordingError);
+    const args = Array.prototype.slice.call(arguments);
+    args[2] = outRecordingError;
     return original.apply(this, args);
   };
 }

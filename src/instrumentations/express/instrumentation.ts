@@ -159,7 +159,8 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
             reportInternalError('express layer', err);
           }
           if (layerContext === undefined) return original.apply(this, arguments as unknown as unknown[]);
-          return context.with(layerContext, original, this, req, res, next);
+          // No thisArg: context.with would bind a new function for it.
+          return context.with(layerContext, Reflect.apply, undefined, original, this, arguments);
         },
     );
     this._rewrap(
@@ -174,7 +175,7 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
             reportInternalError('express layer error', err);
           }
           if (layerContext === undefined) return original.apply(this, arguments as unknown as unknown[]);
-          return context.with(layerContext, original, this, error, req, res, next);
+          return context.with(layerContext, Reflect.apply, undefined, original, this, arguments);
         },
     );
     return exports;
@@ -204,8 +205,7 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
           }
           if (frame === undefined) return original.apply(this, arguments as unknown as unknown[]);
           const entered = frame;
-          const args = Array.prototype.slice.call(arguments);
-          args[2] = function routerDone(this: unknown, error?: unknown) {
+          const routerDone = function routerDone(this: unknown, error?: unknown) {
             try {
               leaveRouter(req, entered, error);
             } catch (err) {
@@ -213,6 +213,9 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
             }
             return (out as AnyFunction).apply(this, arguments as unknown as unknown[]);
           };
+          if (arguments.length === 3) return original.call(this, req, res, routerDone);
+          const args = Array.prototype.slice.call(arguments);
+          args[2] = routerDone;
           return original.apply(this, args);
         },
     );
