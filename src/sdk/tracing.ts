@@ -62,6 +62,8 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
     spanProcessors: exportProcessor ? [new ClientErrorTypeProcessor(), keepingProcessor ?? exportProcessor] : [],
   });
 
+  skipSpanSelfMetrics(provider);
+
   const contextManager = new AsyncLocalStorageContextManager();
   const propagator = createPropagator(config.propagators);
   if (isRegistered('trace') || isRegistered('context') || isRegistered('propagation')) {
@@ -74,6 +76,25 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
   keepAgentGlobals(api, { trace: provider, context: contextManager, propagation: propagator }, logger);
   const workerHost = exportProcessor ?? (isMetricsOn(config.metricsExporters) ? new WorkerSpanProcessor(config, logger) : undefined);
   return { provider, exportProcessor, workerHost, keepingProcessor };
+}
+
+/** sdk-trace 2.x's per-tracer `otel.sdk.span.*` counters (Tracer.js `_tracerMetrics`), as the SDK calls them. */
+type TracerWithSelfMetrics = { _tracerMetrics?: { startSpan?: unknown } };
+const NO_SPAN_SELF_METRICS = { startSpan: (): undefined => undefined };
+
+/**
+ * The provider gets no meterProvider, so sdk-trace counts `otel.sdk.span.started` / `.live` on a no-op
+ * meter: nothing is ever recorded, yet each span built two attribute objects and an end closure for
+ * it. The same no-op without those allocations, on every tracer the provider hands out; left alone if
+ * a later sdk-trace changes the shape.
+ */
+function skipSpanSelfMetrics(provider: TracerProvider): void {
+  const getTracer = provider.getTracer;
+  provider.getTracer = function getTracerWithoutSelfMetrics(this: TracerProvider, ...args: Parameters<TracerProvider['getTracer']>) {
+    const tracer = getTracer.apply(this, args) as ReturnType<TracerProvider['getTracer']> & TracerWithSelfMetrics;
+    if (typeof tracer._tracerMetrics?.startSpan === 'function') tracer._tracerMetrics = NO_SPAN_SELF_METRICS;
+    return tracer;
+  };
 }
 
 type GlobalApiType = 'trace' | 'context' | 'propagation';
