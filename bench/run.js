@@ -16,6 +16,7 @@
  *   --write / --no-write              force / skip writing BENCHMARKS.md
  *   --rounds=N --duration=S --startup-runs=N --connections=N   overrides
  *   --agent-register=PATH             benchmark another build of the agent (default build/register.js)
+ *   --baseline-register=PATH          adds variants baseline / baseline0: that build at 100% / 0% in the same run (A/B)
  *   --no-snapshot                     use build/ in place (default: a copy of build/ taken at start, in .tmp/bench/,
  *                                     so a rebuild by someone else mid-run cannot change the agent under test)
  *
@@ -54,6 +55,7 @@ const known = [
   'startup-runs',
   'connections',
   'agent-register',
+  'baseline-register',
   'no-snapshot',
   'help',
 ];
@@ -1018,7 +1020,8 @@ async function main() {
   const M = machine();
   const metrics = metricsEnvOf(path.dirname(agentRegister)); // the build under test (register.js sits in build/)
   if (!metrics) M.metricsSkipped = "agent + metrics: not run (this build's `otel-agent config` does not accept TRACING_METRICS=otlp).";
-  const all = (urls) => variants({ receivers: urls, agentRegister, metrics });
+  const baselineRegister = opt('baseline-register') ? path.resolve(opt('baseline-register')) : undefined;
+  const all = (urls) => variants({ receivers: urls, agentRegister, metrics, baselineRegister });
   const list = selectVariants(all({ otlp: 'http://127.0.0.1:4317', datadog: '', apm: '' }), opt('variants')).map((v) => v.id);
   const versions = nodeVersions(NODE_SPECS);
   const perVariantLoad = CFG.idleMs / 1000 + CFG.warmupSec + CFG.usersSec + 2 * CFG.otherSec + OPEN_LOOP_ROUTES.length * CFG.openLoopSec + 3;

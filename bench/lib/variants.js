@@ -64,7 +64,7 @@ function elasticEnv(serverUrl) {
  * receivers: { otlp, datadog, apm } urls. metrics: the env that turns the agent's metrics on when this
  * build accepts it (metricsEnvOf below), else undefined and the "agent + metrics" variant is left out.
  */
-function variants({ receivers, agentRegister = path.join(ROOT, 'build', 'register.js'), metrics }) {
+function variants({ receivers, agentRegister = path.join(ROOT, 'build', 'register.js'), metrics, baselineRegister }) {
   const agentEnv = (extra) => ({
     TRACING_EXPORTER: 'otlp',
     TRACING_ENDPOINT: receivers.otlp,
@@ -104,6 +104,13 @@ function variants({ receivers, agentRegister = path.join(ROOT, 'build', 'registe
             metrics,
             { mustExport: true },
           ),
+        ]
+      : []),
+    // --baseline-register=PATH: another build of the agent in the same run (A/B of a change), same settings.
+    ...(baselineRegister
+      ? [
+          agent('baseline', 'baseline build 100%', {}, { nodeArgs: ['-r', baselineRegister], mustExport: true, inDefault: false }),
+          agent('baseline0', 'baseline build 0%', { TRACING_SAMPLE_RATE: '0' }, { nodeArgs: ['-r', baselineRegister], inDefault: false }),
         ]
       : []),
     {
