@@ -26,7 +26,8 @@ const EMIT_CONTEXT = Symbol('otel-agent.emitContext');
 const PATCHED_EMIT = Symbol('otel-agent.patchedEmit');
 
 type Emit = (this: object, event: string | symbol, ...args: unknown[]) => boolean;
-type ContextEmitter = { [EMIT_CONTEXT]?: Context };
+/** `_events`: EventEmitter's own listener table (null-prototype object, one entry per event with listeners). */
+type ContextEmitter = { [EMIT_CONTEXT]?: Context; _events?: Record<string | symbol, unknown> };
 type PatchedEmit = Emit & { [PATCHED_EMIT]?: { ownBefore: Emit | undefined; enumerable: boolean } };
 
 /** From now on the emitter's listeners run in `ctx` (an emitter whose prototype is patched). */
@@ -48,10 +49,12 @@ export function patchEmitContext(prototype: { emit: Emit }): void {
   if (isPatched(prototype.emit)) return;
   const ownBefore = Object.prototype.hasOwnProperty.call(prototype, 'emit') ? prototype.emit : undefined;
   const parent = Object.getPrototypeOf(prototype) as { emit: Emit };
-  const emitInBoundContext: PatchedEmit = function emit(this: ContextEmitter) {
+  const emitInBoundContext: PatchedEmit = function emit(this: ContextEmitter, event: string | symbol) {
     const original = ownBefore ?? parent.emit;
     const bound = this[EMIT_CONTEXT];
-    if (bound === undefined || context.active() === bound) return Reflect.apply(original, this, arguments) as boolean;
+    // An event nobody listens to runs no listener: no context to enter (most of a response's events).
+    // An unheard 'error' throws from the emitting context, as it did with context.bind.
+    if (bound === undefined || this._events?.[event] === undefined || context.active() === bound) return Reflect.apply(original, this, arguments) as boolean;
     // No thisArg: context.with would allocate a bound function for it.
     return context.with(bound, Reflect.apply, undefined, original, this, arguments) as boolean;
   };

@@ -62,6 +62,18 @@ describe('http server instrumentation: emit-context', () => {
     expect(Object.getOwnPropertyNames(emitter)).to.deep.equal(Object.getOwnPropertyNames(new EventEmitter()));
   });
 
+  it("throws an unheard 'error' as Node does, and finds listeners added later", () => {
+    const emitter = new Marked();
+    emitInContext(emitter, marked('request'));
+    const thrown = new Error('nobody listens');
+    expect(() => emitter.emit('error', thrown)).to.throw(thrown);
+    expect(emitter.emit('later')).to.equal(false);
+    let seen: unknown;
+    emitter.on('later', () => (seen = activeName()));
+    context.with(marked('caller'), () => emitter.emit('later'));
+    expect(seen).to.equal('request');
+  });
+
   it('lets a listener throw through unchanged and restores the caller context', () => {
     const emitter = new Marked();
     emitInContext(emitter, marked('request'));
