@@ -8,6 +8,7 @@
  * (`npm run bench` runs the same comparison for each Node version into BENCHMARKS.md.)
  *
  *   node bench/profile.js [--variant=agent] [--baseline=bare|none] [--path=/users/42] [--duration=8] [--top=15]
+ *                         [--functions]  (also: the functions whose self time per request grew most over the baseline)
  *                         [--agent-register=PATH] [--node=PATH-or-major, e.g. --node=24]
  *   node bench/profile.js --summarize=FILE.cpuprofile [--top=15]
  *
@@ -19,7 +20,7 @@ const path = require('node:path');
 const { spawnListening, stop, installCleanup } = require('./lib/proc');
 const { variants, ROOT } = require('./lib/variants');
 const { textTable } = require('./lib/table');
-const { summarize, profileVariant, workerWindow, selfTimes, componentRows } = require('./lib/cpuprofile');
+const { summarize, profileVariant, workerWindow, selfTimes, componentRows, functionDeltaRows } = require('./lib/cpuprofile');
 const { nodeBinaryOf } = require('./lib/node-versions');
 
 const argv = process.argv.slice(2);
@@ -27,6 +28,7 @@ const opt = (name, d) => {
   const hit = argv.find((a) => a.startsWith(`--${name}=`));
   return hit === undefined ? d : hit.slice(name.length + 3);
 };
+const flag = (name) => argv.includes(`--${name}`);
 
 async function profileRun() {
   installCleanup();
@@ -86,6 +88,26 @@ async function profileRun() {
           rows,
         ),
     );
+    if (flag('functions')) {
+      const fnRows = functionDeltaRows(b, t, top).map((r) => [
+        r.fn,
+        r.baseline.toFixed(2),
+        r.target.toFixed(2),
+        (r.delta >= 0 ? '+' : '') + r.delta.toFixed(2),
+      ]);
+      console.log(
+        `\n[self time per request under load, by function: ${b.v.label} vs ${t.v.label}, largest growth first]\n` +
+          textTable(
+            [
+              { title: 'function', align: 'left' },
+              { title: `${b.v.id} µs/req`, align: 'right' },
+              { title: `${t.v.id} µs/req`, align: 'right' },
+              { title: 'delta', align: 'right' },
+            ],
+            fnRows,
+          ),
+      );
+    }
   }
 }
 

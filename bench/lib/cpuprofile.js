@@ -182,4 +182,29 @@ function topFunctions(run, top) {
     .map(([fn, us]) => ({ fn, usPerReq: us / run.requests, share: us / s.busy }));
 }
 
-module.exports = { packageOf, selfTimes, summarize, profileVariant, workerWindow, perRequestByPackage, componentRows, topFunctions };
+/** Main-thread functions whose self time per request under load grew most from baseline to target: [{ fn, baseline, target, delta }]. */
+function functionDeltaRows(baselineRun, targetRun, top) {
+  const perRequest = (run) => {
+    const s = selfTimes(run.file, { fromMs: run.fromMs, toMs: run.toMs });
+    return new Map([...s.fns].map(([fn, us]) => [fn, us / run.requests]));
+  };
+  const bt = perRequest(baselineRun);
+  const tt = perRequest(targetRun);
+  return [...new Set([...bt.keys(), ...tt.keys()])]
+    .map((fn) => ({ fn, baseline: bt.get(fn) || 0, target: tt.get(fn) || 0 }))
+    .map((r) => ({ ...r, delta: r.target - r.baseline }))
+    .sort((x, y) => y.delta - x.delta)
+    .slice(0, top);
+}
+
+module.exports = {
+  packageOf,
+  selfTimes,
+  summarize,
+  profileVariant,
+  workerWindow,
+  perRequestByPackage,
+  componentRows,
+  topFunctions,
+  functionDeltaRows,
+};
