@@ -85,13 +85,7 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
       return;
     }
     const keptBy = this._outcomeOf(span);
-    const waiting = this._pending.get(traceId);
-    if (waiting !== undefined) {
-      this._pending.delete(traceId);
-      this._pendingCount -= waiting.length;
-    }
-    this._remember(traceId, keptBy ?? DROPPED);
-    this._decisionListener?.(traceId, keptBy);
+    const waiting = this._decide(traceId, keptBy);
     if (keptBy === undefined) return; // not head-sampled, nothing went wrong: dropped at no export cost
     this.counts[keptBy]++;
     this._logger.debug(
@@ -99,6 +93,26 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
     );
     if (waiting !== undefined) for (const child of waiting) this._sendKept(child, keptBy);
     this._sendKept(span, keptBy);
+  }
+
+  /**
+   * A local root that never became an SDK span ended without anything that could keep it
+   * (deferred-roots.ts): its local trace is dropped, as onEnd drops a recorded root that succeeded.
+   */
+  dropLocalTrace(traceId: string): void {
+    this._decide(traceId, undefined);
+  }
+
+  /** Records a local trace's decision; returns its spans that were waiting for it (taken out). */
+  private _decide(traceId: string, keptBy: KeptBy | undefined): ReadableSpan[] | undefined {
+    const waiting = this._pending.get(traceId);
+    if (waiting !== undefined) {
+      this._pending.delete(traceId);
+      this._pendingCount -= waiting.length;
+    }
+    this._remember(traceId, keptBy ?? DROPPED);
+    this._decisionListener?.(traceId, keptBy);
+    return waiting;
   }
 
   private _outcomeOf(root: ReadableSpan): KeptBy | undefined {

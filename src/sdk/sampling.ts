@@ -14,17 +14,25 @@
  * 4. Not sampled, with TRACING_KEEP_ERRORS or TRACING_KEEP_SLOWER_THAN_MS on: RECORD instead of
  *    NOT_RECORD. The span is recorded but its `sampled` flag stays off, so the traceparent sent
  *    downstream carries the head decision; keep-by-outcome.ts exports it only if its request fails or is slow.
+ *    An unsampled request root the http server instrumentation asked about (`rootDeferral.armed`) gets
+ *    NOT_RECORD and becomes a pending span instead, recorded only if its outcome may keep it (deferred-roots.ts).
  */
 import { isSpanContextValid, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import type { Attributes, Context, Link } from '@opentelemetry/api';
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
 import type { AgentConfig } from '../config/types';
 import type { SamplingRule } from '../config/sampling-options';
+import { rootDeferral } from './deferred-roots';
 
 // SamplingDecision values (@opentelemetry/sdk-trace Sampler.ts), inlined so this module loads nothing.
 const NOT_RECORD = 0;
 const RECORD = 1;
 const RECORD_AND_SAMPLED = 2;
+
+// The results, shared (the Tracer only reads them).
+const SAMPLED: SamplingResult = Object.freeze({ decision: RECORD_AND_SAMPLED });
+const RECORDED_UNSAMPLED: SamplingResult = Object.freeze({ decision: RECORD });
+const DROPPED: SamplingResult = Object.freeze({ decision: NOT_RECORD });
 
 const escapeForRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -102,6 +110,8 @@ export class AgentSampler implements Sampler {
   }
 
   shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    // A pending root becoming its SDK span: decided when it started (a second decision could differ: the rate limit).
+    if (rootDeferral.materializing) return RECORDED_UNSAMPLED;
     const parent = trace.getSpanContext(context);
     const hasParent = parent !== undefined && isSpanContextValid(parent);
     let sampled: boolean;
@@ -112,8 +122,14 @@ export class AgentSampler implements Sampler {
       sampled = sampler.shouldSample(context, traceId, spanName, spanKind, attributes, links).decision === RECORD_AND_SAMPLED;
       if (sampled && !hasParent && this._bucket !== undefined) sampled = this._bucket.take();
     }
-    if (sampled) return { decision: RECORD_AND_SAMPLED };
-    return { decision: this._recordUnsampled ? RECORD : NOT_RECORD };
+    if (sampled) return SAMPLED;
+    if (!this._recordUnsampled) return DROPPED;
+    if (rootDeferral.armed) {
+      // The http server instrumentation makes a pending span of it (deferred-roots.ts).
+      rootDeferral.deferred = true;
+      return DROPPED;
+    }
+    return RECORDED_UNSAMPLED;
   }
 
   private _ruleFor(attributes: Attributes): Sampler | undefined {

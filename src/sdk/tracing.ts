@@ -14,6 +14,7 @@ import { ClientErrorTypeProcessor } from '../errors/client-error-type';
 import { OutcomeKeepingProcessor } from './keep-by-outcome';
 import { createPropagator } from './propagators';
 import { AgentSampler } from './sampling';
+import { ReusableIdGenerator, supportRootDeferral } from './deferred-roots';
 import { isMetricsOn } from '../config/metrics-options';
 import { errorMessage } from '../error-message';
 
@@ -46,8 +47,15 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
       : undefined;
   if (exportProcessor !== undefined && keepingProcessor !== undefined) exportProcessor.keepCounts = keepingProcessor.counts;
   const sampler = new AgentSampler(config, keepingProcessor !== undefined);
+  const ids = new ReusableIdGenerator();
+  supportRootDeferral(
+    keepingProcessor !== undefined
+      ? { ids, dropLocalTrace: (traceId) => keepingProcessor.dropLocalTrace(traceId), keepSlowerThanMs: config.keepSlowerThanMs }
+      : undefined,
+  );
   const provider = new TracerProvider({
     sampler,
+    idGenerator: ids,
     spanLimits: {
       attributeValueLengthLimit: config.attributeValueLengthLimit,
       attributeCountLimit: config.attributeCountLimit,

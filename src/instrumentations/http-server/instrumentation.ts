@@ -29,7 +29,7 @@
  * are not traced, as upstream. A throw that a caller of `server.emit('request')` catches itself leaves
  * no exception event; the span still ends with the response.
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import type { RPCMetadata } from '@opentelemetry/core';
@@ -40,6 +40,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'http';
 import { forgetOpenServerSpan, noteHandlerThrow } from '../../patches/request-spans';
 import { reportInternalError } from '../../safe';
 import { emitInContext, patchEmitContext, unpatchEmitContext } from './emit-context';
+import { startServerSpan } from './pending-server-span';
 import { incomingRequestAttributes, serverHeaderCapture } from './request-attributes';
 
 export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
@@ -151,7 +152,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
           this._captureRequestHeaders((name) => request.headers[name]),
         );
       const parentContext = propagation.extract(ROOT_CONTEXT, request.headers);
-      const span = this.tracer.startSpan(request.method || 'GET', { kind: SpanKind.SERVER, attributes }, parentContext);
+      const span = startServerSpan(this.tracer, request.method || 'GET', attributes, parentContext);
       const rpc: RPCMetadata = { type: RPCType.HTTP, span };
       const requestContext = setRPCMetadata(trace.setSpan(parentContext, span), rpc);
       emitInContext(request, requestContext);
