@@ -76,18 +76,7 @@ async function profileRun() {
   const b = baseline && runs[0];
   if (b && b.file) {
     const rows = componentRows(b, t, top).map((r) => [r.component, r.baseline.toFixed(1), r.target.toFixed(1), (r.delta >= 0 ? '+' : '') + r.delta.toFixed(1)]);
-    console.log(
-      `\n[self time per request under load, by package: ${b.v.label} vs ${t.v.label}]\n` +
-        textTable(
-          [
-            { title: 'package / area', align: 'left' },
-            { title: `${b.v.id} µs/req`, align: 'right' },
-            { title: `${t.v.id} µs/req`, align: 'right' },
-            { title: 'delta', align: 'right' },
-          ],
-          rows,
-        ),
-    );
+    printDeltaTable(`self time per request under load, by package: ${b.v.label} vs ${t.v.label}`, 'package / area', b, t, rows);
     if (flag('functions')) {
       const fnRows = functionDeltaRows(b, t, top).map((r) => [
         r.fn,
@@ -95,20 +84,20 @@ async function profileRun() {
         r.target.toFixed(2),
         (r.delta >= 0 ? '+' : '') + r.delta.toFixed(2),
       ]);
-      console.log(
-        `\n[self time per request under load, by function: ${b.v.label} vs ${t.v.label}, largest growth first]\n` +
-          textTable(
-            [
-              { title: 'function', align: 'left' },
-              { title: `${b.v.id} µs/req`, align: 'right' },
-              { title: `${t.v.id} µs/req`, align: 'right' },
-              { title: 'delta', align: 'right' },
-            ],
-            fnRows,
-          ),
-      );
+      printDeltaTable(`self time per request under load, by function: ${b.v.label} vs ${t.v.label}, largest growth first`, 'function', b, t, fnRows);
     }
   }
+}
+
+/** A baseline-vs-target table: [name, baseline µs/req, target µs/req, delta] rows under a title. */
+function printDeltaTable(title, firstColumn, baselineRun, targetRun, rows) {
+  const columns = [
+    { title: firstColumn, align: 'left' },
+    { title: `${baselineRun.v.id} µs/req`, align: 'right' },
+    { title: `${targetRun.v.id} µs/req`, align: 'right' },
+    { title: 'delta', align: 'right' },
+  ];
+  console.log(`\n[${title}]\n${textTable(columns, rows)}`);
 }
 
 if (opt('summarize')) {

@@ -17,22 +17,7 @@ import { PendingServerSpan, startServerSpan } from '../../../src/instrumentation
 import { ReusableIdGenerator, supportRootDeferral } from '../../../src/sdk/deferred-roots';
 import { OutcomeKeepingProcessor } from '../../../src/sdk/keep-by-outcome';
 import { AgentSampler } from '../../../src/sdk/sampling';
-import type { WorkerSpanProcessor } from '../../../src/sdk/worker-span-processor';
-
-class RecordingExport {
-  readonly kept: { span: ReadableSpan; keptBy: string }[] = [];
-  onStart(): void {}
-  onEnd(): void {}
-  acceptKept(span: ReadableSpan, keptBy: string): void {
-    this.kept.push({ span, keptBy });
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { RecordingExport } from '../../helpers/recording-export';
 
 /** Every span the SDK ends, sampled or not (what the SDK built). */
 class EveryEnded {
@@ -53,7 +38,7 @@ function setup(env: Record<string, string>, { deferral }: { deferral: boolean })
   const { config } = loadConfig({ env: { TRACING_SAMPLE_RATE: '0', ...env } });
   const exported = new RecordingExport();
   const ended = new EveryEnded();
-  const keeping = new OutcomeKeepingProcessor(config, exported as unknown as WorkerSpanProcessor, createLogger('none'));
+  const keeping = new OutcomeKeepingProcessor(config, exported.asExportProcessor(), createLogger('none'));
   const ids = new ReusableIdGenerator();
   const provider = new TracerProvider({ sampler: new AgentSampler(config, true), idGenerator: ids, spanProcessors: [ended, keeping] });
   const tracer = provider.getTracer('test');

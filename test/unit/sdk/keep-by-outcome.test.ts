@@ -6,37 +6,17 @@ import { expect } from 'chai';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { loadConfig } from '../../../src/config/load-config';
 import { createLogger } from '../../../src/logger';
 import { OutcomeKeepingProcessor } from '../../../src/sdk/keep-by-outcome';
 import { AgentSampler } from '../../../src/sdk/sampling';
-import type { WorkerSpanProcessor } from '../../../src/sdk/worker-span-processor';
+import { RecordingExport } from '../../helpers/recording-export';
 import { noteTraceIdShown } from '../../../src/patches/request-spans';
-
-/** Stands in for the export worker: records what it is given. */
-class RecordingExport {
-  readonly sampled: ReadableSpan[] = [];
-  readonly kept: { span: ReadableSpan; keptBy: string }[] = [];
-  onStart(): void {}
-  onEnd(span: ReadableSpan): void {
-    this.sampled.push(span);
-  }
-  acceptKept(span: ReadableSpan, keptBy: string): void {
-    this.kept.push({ span, keptBy });
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function setup(env: Record<string, string>) {
   const { config } = loadConfig({ env: { TRACING_SAMPLE_RATE: '0', ...env } });
   const exported = new RecordingExport();
-  const keeping = new OutcomeKeepingProcessor(config, exported as unknown as WorkerSpanProcessor, createLogger('none'));
+  const keeping = new OutcomeKeepingProcessor(config, exported.asExportProcessor(), createLogger('none'));
   const provider = new TracerProvider({ sampler: new AgentSampler(config, true), spanProcessors: [keeping] });
   const tracer = provider.getTracer('test');
   /** A local root with `children` child spans ended before it. */
