@@ -181,15 +181,22 @@ describe('http server instrumentation: pending SERVER spans for unsampled reques
     expect(startServerSpan(off.tracer, 'GET', { ...ATTRIBUTES }, ROOT_CONTEXT)).not.to.be.instanceOf(PendingServerSpan);
   });
 
-  it('a rate-limited root stays unsampled when it becomes an SDK span (the sampler does not decide again)', () => {
-    const { ended, tracer } = setup({ TRACING_SAMPLE_RATE: '1', TRACING_MAX_TRACES_PER_SECOND: '1' }, { deferral: true });
-    const first = startServerSpan(tracer, 'GET', { ...ATTRIBUTES }, ROOT_CONTEXT);
-    expect(first).not.to.be.instanceOf(PendingServerSpan); // took the one token
-    const limited = startServerSpan(tracer, 'GET', { ...ATTRIBUTES }, ROOT_CONTEXT);
-    expect(limited).to.be.instanceOf(PendingServerSpan);
+  it('a rate-limited root stays unsampled when it becomes an SDK span (the sampler does not decide again)', async () => {
+    const { ended, tracer } = setup({ TRACING_SAMPLE_RATE: '1', TRACING_MAX_TRACES_PER_SECOND: '20' }, { deferral: true });
+    // Start roots until the bucket is empty and one is limited (20 tokens, 20 more a second).
+    let limited: Span | undefined;
+    for (let i = 0; i < 10_000 && limited === undefined; i++) {
+      const root = startServerSpan(tracer, 'GET', { ...ATTRIBUTES }, ROOT_CONTEXT);
+      if (root instanceof PendingServerSpan) limited = root;
+      else root.end();
+    }
+    if (limited === undefined) throw new Error('the rate limit never applied');
+    // By its end the bucket has tokens again: a second decision would sample it.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     limited.setStatus({ code: SpanStatusCode.ERROR });
     limited.end();
-    const materialized = ended.spans.find((s) => s.spanContext().spanId === limited.spanContext().spanId)!;
-    expect(materialized.spanContext().traceFlags & TraceFlags.SAMPLED).to.equal(0);
+    const materialized = ended.spans.find((s) => s.spanContext().spanId === limited.spanContext().spanId);
+    expect(materialized, 'the limited root became an SDK span').not.to.equal(undefined);
+    expect(materialized!.spanContext().traceFlags & TraceFlags.SAMPLED).to.equal(0);
   });
 });
