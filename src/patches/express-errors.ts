@@ -37,7 +37,7 @@ import { isServerFailure, recordExceptionOnSpan } from '../errors/record-excepti
 import { reportInternalError } from '../safe';
 import { serverSpanOf } from './request-spans';
 import type { AgentPatch, PatchContext } from './types';
-import { type AnyFunction, type MethodHolder, routerHandleHolder, stackWrapper } from '../instrumentations/express/method-wrapping';
+import { type AnyFunction, callRouterHandleWithOut, type MethodHolder, routerHandleHolder, stackWrapper } from '../instrumentations/express/method-wrapping';
 
 /** express 4 Layer / router 2 Layer: only the error-dispatch method matters here. */
 interface LayerExports {
@@ -87,10 +87,7 @@ function wrapRouterHandle(original: AnyFunction): AnyFunction {
       recordPipelineError(request, error);
       return (out as AnyFunction).apply(this, arguments as unknown as unknown[]);
     };
-    if (arguments.length === 3) return original.call(this, request, response, outRecordingError);
-    const args = Array.prototype.slice.call(arguments);
-    args[2] = outRecordingError;
-    return original.apply(this, args);
+    return callRouterHandleWithOut(original, this, arguments, outRecordingError);
   };
 }
 

@@ -33,7 +33,7 @@ import { reportInternalError } from '../../safe';
 import { layerPathOf } from './route-store';
 import { enterLayer, enterLayerWithError, enterRouter, kLayerPath, leaveRouter } from './request-pipeline';
 import type { MarkedLayer, PipelineSettings } from './request-pipeline';
-import { type AnyFunction, type MethodHolder, routerHandleHolder, stackWrapper } from './method-wrapping';
+import { type AnyFunction, callRouterHandleWithOut, type MethodHolder, routerHandleHolder, stackWrapper } from './method-wrapping';
 
 const AGENT_VERSION = (require('../../../../package.json') as { version: string }).version;
 export const EXPRESS_INSTRUMENTATION_NAME = '@x/otel-agent/express';
@@ -213,10 +213,7 @@ export class AgentExpressInstrumentation extends InstrumentationBase {
             }
             return (out as AnyFunction).apply(this, arguments as unknown as unknown[]);
           };
-          if (arguments.length === 3) return original.call(this, req, res, routerDone);
-          const args = Array.prototype.slice.call(arguments);
-          args[2] = routerDone;
-          return original.apply(this, args);
+          return callRouterHandleWithOut(original, this, arguments, routerDone);
         },
     );
     return exports;

@@ -1,7 +1,8 @@
 /**
  * What the agent's two express hooks (instrumentations/express/instrumentation.ts and
  * patches/express-errors.ts) need to wrap express's methods the same way: where the router's
- * `handle` lives in each major version, and a wrap that stacks on another one.
+ * `handle` lives in each major version, a call of `handle` with its `out` replaced, and a wrap that
+ * stacks on another one.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- express's methods take and return anything
 export type AnyFunction = (this: any, ...args: any[]) => any;
@@ -13,6 +14,17 @@ export function routerHandleHolder(exports: unknown): MethodHolder | undefined {
   if (typeof candidate?.prototype?.handle === 'function') return candidate.prototype;
   if (typeof candidate?.handle === 'function') return candidate;
   return undefined;
+}
+
+/**
+ * Calls a `Router.handle(req, res, out)` with `out` replaced, passing the three arguments as they are
+ * (no copy of `arguments` per call) unless the caller passed more.
+ */
+export function callRouterHandleWithOut(original: AnyFunction, router: unknown, args: IArguments, out: AnyFunction): unknown {
+  if (args.length === 3) return original.call(router, args[0], args[1], out);
+  const copy = Array.prototype.slice.call(args) as unknown[];
+  copy[2] = out;
+  return original.apply(router, copy);
 }
 
 /**
