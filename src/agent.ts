@@ -24,10 +24,16 @@ export interface RunningAgent {
   shutdown(): Promise<void>;
 }
 
-let running: RunningAgent | undefined;
+/**
+ * The running agent is kept on globalThis: `register` runs these modules from the startup bundle
+ * (build/agent-bundle.js) while the app's `require('@x/otel-agent')` loads them from build/src/, and
+ * both must see one agent (start() returns it, shutdown() stops it).
+ */
+const RUNNING = Symbol.for('@x/otel-agent.running');
+const agentGlobal = globalThis as { [RUNNING]?: RunningAgent };
 
 export function getRunningAgent(): RunningAgent | undefined {
-  return running;
+  return agentGlobal[RUNNING];
 }
 
 function loadInstrumentations(names: readonly string[], config: AgentConfig, logger: AgentLogger): Instrumentation[] {
@@ -44,7 +50,8 @@ function loadInstrumentations(names: readonly string[], config: AgentConfig, log
 
 /** Starts the agent once per process; later calls return the running instance. */
 export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLogger(loaded.config.logLevel)): RunningAgent | undefined {
-  if (running) return running;
+  const already = agentGlobal[RUNNING];
+  if (already) return already;
   const { config } = loaded;
   if (!config.enabled) return undefined;
   setSafeLogger(logger);
@@ -73,7 +80,7 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
       esm: esmHookInstalled,
     }),
   );
-  // Metrics only when asked for: the module is not even loaded otherwise.
+  // Metrics only when asked for: otherwise the module never runs and its packages never load.
   const metrics =
     isMetricsOn(config.metricsExporters) && pipeline.workerHost !== undefined
       ? safely('metrics', undefined, () =>
@@ -94,12 +101,12 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
     `tracing service "${config.serviceName}" with ${plan.eager.join(', ') || 'no instrumentation'}${plan.lazy.size > 0 ? ` (${[...plan.lazy.keys()].join(', ')} when their module loads)` : ''}; exporting to ${config.exporters.join(', ')} at ${Math.round(config.sampleRate * 100)}% sampling${metrics !== undefined ? `; metrics to ${config.metricsExporters.join(', ')}` : ''}`,
   );
 
-  running = {
+  const running: RunningAgent = {
     loaded,
     pipeline,
     async shutdown() {
-      if (running !== this) return;
-      running = undefined;
+      if (agentGlobal[RUNNING] !== this) return;
+      agentGlobal[RUNNING] = undefined;
       try {
         uninstallExitHooks();
         uninstallPatches();
@@ -113,5 +120,6 @@ export function startAgent(loaded: LoadedConfig, logger: AgentLogger = createLog
       }
     },
   };
+  agentGlobal[RUNNING] = running;
   return running;
 }

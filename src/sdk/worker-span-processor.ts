@@ -34,6 +34,11 @@ import { errorMessage } from '../error-message';
 
 const HANDOFF_DELAY_MS = 200;
 
+/** Set (to true) by scripts/bundle-agent.js in build/agent-bundle.js, whose __dirname is build/. */
+declare const OTEL_AGENT_BUNDLE: boolean | undefined;
+const EXPORT_WORKER_FILE =
+  typeof OTEL_AGENT_BUNDLE === 'undefined' ? path.join(__dirname, 'export-worker.js') : path.join(__dirname, 'src', 'sdk', 'export-worker.js');
+
 /** Node 20's default young generation on 64-bit (3 x 16 MiB semi-space, as V8 counts it). */
 const EXPORT_WORKER_YOUNG_GENERATION_MB = 48;
 
@@ -83,7 +88,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
       appRoot: findAppRoot(),
       flushSignal: this._flushSignal.buffer,
     };
-    const worker = new Worker(path.join(__dirname, 'export-worker.js'), {
+    const worker = new Worker(EXPORT_WORKER_FILE, {
       workerData,
       // No preloads (-r, --import) and no inspector flags: the worker must never instrument itself.
       execArgv: [],

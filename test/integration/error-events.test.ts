@@ -78,7 +78,7 @@ function comparableOutput(text: string): string {
 function withoutLibraryFrames(text: string): string {
   return comparableOutput(text)
     .split('\n')
-    .filter((line) => !/^\s+at /.test(line) || !/node_modules|\/build\/src\/|\(node:|at node:/.test(line))
+    .filter((line) => !/^\s+at /.test(line) || !/node_modules|\/build\/src\/|\/build\/agent-bundle\.js|\(node:|at node:/.test(line))
     .join('\n');
 }
 

@@ -284,11 +284,10 @@ describe('metrics with exemplars (integration)', function () {
   it('metrics off (the default) load no metrics module and subscribe to no channel; on, they do', async () => {
     const off = await runApp(fixture('metrics-modules-app.js'), { env: { TRACING_EXPORTER: 'none' } });
     expect(off.code, off.stderr).to.equal(0);
-    expect(JSON.parse(off.stdout.trim())).to.deep.equal({ agentMetricsModules: [], otelMetricsModules: 0, diagnosticsChannelSubscribers: false });
+    expect(JSON.parse(off.stdout.trim())).to.deep.equal({ otelMetricsModules: 0, diagnosticsChannelSubscribers: false });
     const on = await runApp(fixture('metrics-modules-app.js'), { env: { TRACING_EXPORTER: 'none', TRACING_METRICS: 'console' } });
     expect(on.code, on.stderr).to.equal(0);
     const report = JSON.parse(on.stdout.split('\n')[0]);
-    expect(report.agentMetricsModules).to.include('src/metrics/metrics-pipeline.js');
     expect(report.otelMetricsModules).to.be.greaterThan(0);
     expect(report.diagnosticsChannelSubscribers).to.equal(true);
   });

@@ -20,6 +20,12 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
 });
 `;
 
+/** Prints the package's own modules loaded so far (paths inside the package, sorted). */
+const LIST_AGENT_MODULES = `
+const marker = '/node_modules/@x/otel-agent/';
+console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes(marker)).map((f) => f.slice(f.indexOf(marker) + marker.length)).sort()));
+`;
+
 describe('npm pack and install (integration)', function () {
   this.timeout(300_000);
   let appDir: string;
@@ -35,6 +41,7 @@ describe('npm pack and install (integration)', function () {
     const packed = (files as { path: string }[]).map((file) => file.path);
     expect(packed).to.include.members([
       'build/register.js',
+      'build/agent-bundle.js',
       'build/src/index.js',
       'build/src/sdk/export-worker.js',
       'build/src/cli/main.js',
@@ -73,6 +80,18 @@ describe('npm pack and install (integration)', function () {
     expect(server.resource['service.name']).to.equal('packed-app');
     expect(server.resource['service.version']).to.equal('3.4.5');
     expect(spans.find((span) => span.kind === 'CLIENT').traceId).to.equal(server.traceId);
+  });
+
+  it('the installed agent starts from its one-file bundle (scripts/bundle-agent.js), not from build/src/', async () => {
+    const result = await runApp(path.join(appDir, 'app.js'), {
+      cwd: appDir,
+      agent: 'none',
+      nodeArgs: ['-r', '@x/otel-agent/register', '-e', LIST_AGENT_MODULES],
+      env: { TRACING_EXPORTER: 'console' },
+    });
+    expect(result.code, result.stderr).to.equal(0);
+    // register.js, the master switch it reads first, and the bundle: nothing else of the package.
+    expect(JSON.parse(result.stdout.trim())).to.deep.equal(['build/agent-bundle.js', 'build/register.js', 'build/src/config/master-switch.js']);
   });
 
   it('the otel-agent bin prints the effective configuration', () => {

@@ -1,0 +1,17 @@
+/**
+ * What `register` does once the master switch is on: read the config from the environment, report
+ * each problem on one stderr line, start the agent. The entry of the startup bundle
+ * (scripts/bundle-agent.js): register.ts loads this module from build/agent-bundle.js, and from
+ * build/src/ in a build without the bundle (tsc alone).
+ */
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { startAgent } from './agent';
+
+export function startFromEnv(): void {
+  const loaded = loadConfig();
+  const logger = createLogger(loaded.config.logLevel);
+  for (const problem of loaded.problems) logger.warn(problem);
+  if (!loaded.config.enabled) return;
+  startAgent(loaded, logger);
+}
