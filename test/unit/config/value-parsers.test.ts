@@ -71,6 +71,17 @@ describe('config: value parsers', () => {
     expect([read('A'), read('B'), read('C'), read('D')]).to.deep.equal(['x', undefined, undefined, undefined]);
   });
 
+  it("createEnvReader reads what env-var's from(env).get(name).asString() read, trimmed (it replaced that call)", () => {
+    const env: NodeJS.ProcessEnv = { A: 'x', B: ' \t y \n', C: '', D: '   ', E: 'undefined', F: '0', G: 'é ü 日本', H: '=a=b', I: '\u00a0z\u00a0' };
+    const { from } = require('env-var') as typeof import('env-var');
+    const envVar = from(env);
+    const read = createEnvReader(env);
+    for (const name of [...Object.keys(env), 'UNSET']) {
+      const viaEnvVar = envVar.get(name).asString()?.trim();
+      expect(read(name), name).to.equal(viaEnvVar === '' ? undefined : viaEnvVar);
+    }
+  });
+
   it('parseBoolean takes true/false, 1/0, yes/no, on/off in any case', () => {
     for (const raw of ['true', 'TRUE', '1', 'yes', 'On']) expect(parse(parseBoolean, raw).value, raw).to.equal(true);
     for (const raw of ['false', 'False', '0', 'no', 'OFF']) expect(parse(parseBoolean, raw).value, raw).to.equal(false);
