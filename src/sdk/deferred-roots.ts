@@ -19,6 +19,7 @@
  */
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
 import type { Context, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+import { PooledIdGenerator } from './pooled-id-generator';
 
 /** One synchronous handshake between the http server instrumentation and the sampler. */
 export const rootDeferral = {
@@ -30,16 +31,11 @@ export const rootDeferral = {
   materializing: false,
 };
 
-/** sdk-trace's random ids, except for the one span being materialized, which gets its pending ids back. */
+/** Random ids (pooled-id-generator.ts), except for the one span being materialized, which gets its pending ids back. */
 export class ReusableIdGenerator implements IdGenerator {
-  private readonly _random: IdGenerator;
+  private readonly _random: IdGenerator = new PooledIdGenerator();
   private _traceId: string | undefined;
   private _spanId: string | undefined;
-
-  constructor() {
-    const { RandomIdGenerator } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
-    this._random = new RandomIdGenerator();
-  }
 
   generateTraceId(): string {
     const reused = this._traceId;
