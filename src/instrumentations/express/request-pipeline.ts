@@ -27,6 +27,7 @@ import type { RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { ExpressMiddlewareSpanMode } from '../../config/types';
 import { safeAsErrorAndMessage } from '../express-semantics';
+import { contextWithSpan } from '../../sdk/overlay-context';
 import { DeferredLayerSpan } from './deferred-layer-span';
 import { layerMetadataOf, layerTypeOf } from './layer-metadata';
 import type { ExpressLayer } from './layer-metadata';
@@ -157,7 +158,7 @@ export function enterLayer(settings: PipelineSettings, layer: MarkedLayer, reque
     response[kPipeline] = pipeline;
     response.on('close', endLayerSpansOnClose);
   }
-  return trace.setSpan(parentContext, span);
+  return contextWithSpan(parentContext, span);
 }
 
 /**
@@ -182,7 +183,7 @@ export function enterLayerWithError(layer: MarkedLayer, request: PipelineRequest
 function contextWithParentOf(frame: Frame): Context {
   const active = context.active();
   if (frame.parentSpan === undefined || trace.getSpan(active) === frame.parentSpan) return active;
-  return trace.setSpan(active, frame.parentSpan);
+  return contextWithSpan(active, frame.parentSpan);
 }
 
 /** Upstream's mark on a layer's own path: pushed when it runs, over the paths of its router's earlier layers. */

@@ -29,9 +29,9 @@
  * are not traced, as upstream. A throw that a caller of `server.emit('request')` catches itself leaves
  * no exception event; the span still ends with the response.
  */
-import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
+import { RPCType, suppressTracing } from '@opentelemetry/core';
 import type { RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
@@ -39,6 +39,7 @@ import { errorMonitor } from 'events';
 import type { IncomingMessage, Server, ServerResponse } from 'http';
 import { forgetOpenServerSpan, noteHandlerThrow } from '../../patches/request-spans';
 import { reportInternalError } from '../../safe';
+import { contextWithSpanAndRpc } from '../../sdk/overlay-context';
 import { emitInContext, patchEmitContext, unpatchEmitContext } from './emit-context';
 import { startServerSpan } from './pending-server-span';
 import { incomingRequestAttributes, serverHeaderCapture } from './request-attributes';
@@ -154,7 +155,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       const parentContext = propagation.extract(ROOT_CONTEXT, request.headers);
       const span = startServerSpan(this.tracer, request.method || 'GET', attributes, parentContext);
       const rpc: RPCMetadata = { type: RPCType.HTTP, span };
-      const requestContext = setRPCMetadata(trace.setSpan(parentContext, span), rpc);
+      const requestContext = contextWithSpanAndRpc(parentContext, span, rpc);
       emitInContext(request, requestContext);
       emitInContext(response, requestContext);
       (response as TracedResponse)[REQUEST_SPAN] = { span, request, rpc, captureResponseHeaders: this._captureResponseHeaders, ended: false };
