@@ -14,9 +14,49 @@ const { textTable } = require('./table');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * Where each module starts in the agent's startup bundle (build/agent-bundle.js, scripts/bundle-agent.js):
+ * esbuild writes a `// build/src/x.js` or `// node_modules/pkg/...` line before each module's code.
+ * Sorted [0-based line, path] pairs per bundle file, read once.
+ */
+const bundleModules = new Map();
+function bundleModuleAt(file, line) {
+  let starts = bundleModules.get(file);
+  if (starts === undefined) {
+    starts = [];
+    try {
+      fs.readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((text, i) => {
+          const m = /^\/\/ ((?:build\/src|node_modules)\/\S+\.(?:c?js|json))$/.exec(text);
+          if (m) starts.push([i, m[1]]);
+        });
+    } catch {
+      // not readable any more: the bundle's functions stay under its own name
+    }
+    bundleModules.set(file, starts);
+  }
+  let found;
+  for (const [start, module] of starts) {
+    if (start > line) break;
+    found = module;
+  }
+  return found;
+}
+
+/** The module a function of the bundle comes from (its path as it was before bundling), else undefined. */
+function unbundledPathOf(url, line) {
+  const norm = url.replace(/\\/g, '/');
+  if (!norm.endsWith('/build/agent-bundle.js')) return undefined;
+  const module = bundleModuleAt(url, line);
+  return module === undefined ? undefined : norm.slice(0, -'agent-bundle.js'.length) + module.replace(/^build\//, '');
+}
+
 /** The component a function belongs to: a package, one of our modules, node core, or the bench app. */
-function packageOf(url) {
+function packageOf(url, line = 0) {
   if (url.startsWith('node:')) return 'node: core';
+  const unbundled = unbundledPathOf(url, line);
+  if (unbundled !== undefined) return packageOf(unbundled.replace(/\/build\/node_modules\//, '/node_modules/'));
   const norm = url.replace(/\\/g, '/');
   const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(norm);
   if (m) return m[1];
@@ -51,12 +91,14 @@ function selfTimes(file, { fromMs = 0, toMs = Infinity } = {}) {
       continue;
     }
     busy += us;
-    const url = callFrame.url ? callFrame.url.replace(/^file:\/\//, '') : '';
+    const bundled = callFrame.url ? callFrame.url.replace(/^file:\/\//, '') : '';
+    // A function of the startup bundle is shown as from the module it was bundled from.
+    const url = (bundled && unbundledPathOf(bundled, callFrame.lineNumber)) || bundled;
     const short = url
       .replace(ROOT + '/', '')
       .replace(/^\.tmp\/bench\/snapshot\//, '')
       .replace(/^.*node_modules\//, '');
-    const key = short ? `${name}  ${short}:${callFrame.lineNumber + 1}` : name;
+    const key = short ? `${name}  ${short}${url === bundled ? `:${callFrame.lineNumber + 1}` : ' (bundled)'}` : name;
     fns.set(key, (fns.get(key) || 0) + us);
     const pkg = url ? packageOf(url) : name.startsWith('(') ? name : '(native: ' + name + ')';
     pkgs.set(pkg, (pkgs.get(pkg) || 0) + us);
