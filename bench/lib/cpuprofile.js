@@ -56,7 +56,7 @@ function unbundledPathOf(url, line) {
 function packageOf(url, line = 0) {
   if (url.startsWith('node:')) return 'node: core';
   const unbundled = unbundledPathOf(url, line);
-  if (unbundled !== undefined) return packageOf(unbundled.replace(/\/build\/node_modules\//, '/node_modules/'));
+  if (unbundled !== undefined) return packageOf(unbundled);
   const norm = url.replace(/\\/g, '/');
   const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(norm);
   if (m) return m[1];
