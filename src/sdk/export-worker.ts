@@ -2,9 +2,9 @@
  * The export worker: batching, masking and exporting, off the app's main thread.
  *
  * Receives span batches from WorkerSpanProcessor (span-codec.ts), decodes them into SpanRecords, masks
- * them, rebuilds ReadableSpan views and feeds one upstream
- * BatchSpanProcessor per configured exporter (bounded queue, batch size, schedule delay, export
- * timeout: the TRACING_* batch options). Nothing here is instrumented (the worker runs no preload),
+ * them, rebuilds ReadableSpan views (and, for the OTLP exporters, their encoded bytes:
+ * otlp-trace-encoder.ts EncodedSpan) and feeds one upstream BatchSpanProcessor per configured exporter
+ * (bounded queue, batch size, schedule delay, export timeout: the TRACING_* batch options). Nothing here is instrumented (the worker runs no preload),
  * so exports never trace themselves.
  */
 import { parentPort, workerData } from 'worker_threads';
@@ -20,6 +20,8 @@ import type { AgentLogger } from '../logger';
 import { createExporters } from './exporters';
 import type { NamedExporter } from './exporters';
 import { toReadableSpan } from './readable-span-view';
+import { preEncodeSpans } from './otlp-trace-encoder';
+import type { EncodedSpan } from './otlp-trace-encoder';
 import { createSpanRecordPreparer } from './prepare-span-record';
 import { compileMaskingPolicy } from '../redact';
 import type { MaskingPolicy } from '../redact';
@@ -112,34 +114,34 @@ class ReportingExporter implements SpanExporter {
   droppedSpans = 0;
 
   constructor(
-    private readonly _named: NamedExporter,
+    readonly named: NamedExporter,
     private readonly _logger: AgentLogger,
     private readonly _dropped: DroppedSpanCounter,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this._named.exporter.export(spans, (result) => {
+    this.named.exporter.export(spans, (result) => {
       if (result.code !== ExportResultCode.SUCCESS) {
         this.droppedSpans += spans.length;
         this._dropped.add('failedExports', spans.length);
         const reason = result.error?.message ?? 'unknown error';
         this._logger.warnRateLimited(
-          `export:${this._named.name}`,
-          `${this._named.name} export to ${this._named.destination} failed (${reason.split('\n')[0]}); ${spans.length} spans dropped, ${this.droppedSpans} so far`,
+          `export:${this.named.name}`,
+          `${this.named.name} export to ${this.named.destination} failed (${reason.split('\n')[0]}); ${spans.length} spans dropped, ${this.droppedSpans} so far`,
         );
       } else {
-        this._logger.debug(`${this._named.name}: exported ${spans.length} spans to ${this._named.destination}`);
+        this._logger.debug(`${this.named.name}: exported ${spans.length} spans to ${this.named.destination}`);
       }
       resultCallback(result);
     });
   }
 
   shutdown(): Promise<void> {
-    return this._named.exporter.shutdown();
+    return this.named.exporter.shutdown();
   }
 
   forceFlush(): Promise<void> {
-    return this._named.exporter.forceFlush?.() ?? Promise.resolve();
+    return this.named.exporter.forceFlush?.() ?? Promise.resolve();
   }
 }
 
@@ -238,6 +240,10 @@ function startExportWorker(data: ExportWorkerData): void {
     logger.warnOnce('worker:masking', `internal error while masking a span (${String(err)}); such spans are exported without attributes or events`),
   );
 
+  // The OTLP exporters queue each span as its encoded bytes (otlp-trace-encoder.ts EncodedSpan), written
+  // once on arrival; the others queue the span.
+  const takesEncoded = exporters.map((exporter) => exporter.named.takesEncodedSpans === true);
+
   const ingest = (batch: EncodedSpanBatch | undefined) => {
     if (batch === undefined) return;
     let records: SpanRecord[];
@@ -247,17 +253,29 @@ function startExportWorker(data: ExportWorkerData): void {
       logger.warnOnce('worker:decode-batch', `internal error reading a batch of spans (${String(err)}); ${batch.spanCount} spans skipped`);
       return;
     }
+    const spans: ReadableSpan[] = [];
     for (const record of records) {
-      let span: ReadableSpan;
       try {
-        span = toReadableSpan(prepareSpanRecord(record), resource);
+        spans.push(toReadableSpan(prepareSpanRecord(record), resource));
       } catch (err) {
         logger.warnOnce('worker:to-readable-span', `internal error preparing a span for export (${String(err)}); span skipped`);
-        continue;
       }
-      for (const processor of processors) processor.onEnd(span);
-      pending.given(processors.length);
     }
+    let encoded: EncodedSpan[] | undefined;
+    if (takesEncoded.includes(true)) {
+      try {
+        encoded = preEncodeSpans(spans);
+      } catch (err) {
+        // The spans themselves go to the OTLP exporters, whose encoder then meets the same fault.
+        logger.warnOnce('worker:pre-encode', `internal error encoding spans ahead of export (${String(err)}); they are encoded when exported`);
+      }
+    }
+    for (let i = 0; i < processors.length; i++) {
+      // BatchSpanProcessor reads what an EncodedSpan has (spanContext().traceFlags, resource).
+      const given = takesEncoded[i] && encoded !== undefined ? (encoded as unknown as ReadableSpan[]) : spans;
+      for (const span of given) processors[i].onEnd(span);
+    }
+    pending.given(processors.length * spans.length);
   };
 
   const acknowledge = (id: number, sync: boolean, timedOut: boolean) => {

@@ -19,6 +19,8 @@ export interface NamedExporter {
   /** Where spans go, for diagnostics (never includes credentials). */
   destination: string;
   exporter: SpanExporter;
+  /** Its serializer is encodeTraceExportRequest, which takes pre-encoded spans (EncodedSpan) too. */
+  takesEncodedSpans?: boolean;
 }
 
 function readCa(config: AgentConfig): Buffer | undefined {
@@ -96,7 +98,7 @@ function createOtlpGrpcExporter(config: AgentConfig): NamedExporter {
     'TraceExportService',
     '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
   );
-  return { name: 'otlp', destination: url, exporter: new base.OTLPExporterBase(delegate) };
+  return { name: 'otlp', destination: url, exporter: new base.OTLPExporterBase(delegate), takesEncodedSpans: true };
 }
 
 type OtlpExporterBaseModule = typeof import('@opentelemetry/otlp-exporter-base');
@@ -266,6 +268,7 @@ function createOtlpHttpExporter(config: AgentConfig): NamedExporter {
     name: 'otlp-http',
     destination: url,
     exporter: new base.OTLPExporterBase(delegate),
+    takesEncodedSpans: true,
   };
 }
 

@@ -10,9 +10,9 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { encodeTraceExportRequest } from '../../../src/sdk/otlp-trace-encoder';
+import { encodeTraceExportRequest, preEncodeSpans } from '../../../src/sdk/otlp-trace-encoder';
 import { toReadableSpan } from '../../../src/sdk/readable-span-view';
 import type { SpanRecord } from '../../../src/span-record';
 import { spanRecord } from '../../helpers/span-records';
@@ -143,14 +143,27 @@ function upstreamBytes(spans: ReadableSpan[]): Buffer {
   return Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!);
 }
 
-function expectSameBytes(spans: ReadableSpan[]): void {
-  const ours = Buffer.from(encodeTraceExportRequest(spans));
-  const theirs = upstreamBytes(spans);
+function expectEqualRequests(ours: Buffer, theirs: Buffer, what: string): void {
   if (!ours.equals(theirs)) {
     let at = 0;
     while (at < ours.length && ours[at] === theirs[at]) at++;
-    expect.fail(`requests differ at byte ${at} (ours ${ours.length} bytes, upstream ${theirs.length})`);
+    expect.fail(`${what}: requests differ at byte ${at} (ours ${ours.length} bytes, upstream ${theirs.length})`);
   }
+}
+
+/**
+ * Ours from the spans, from the spans pre-encoded as the export worker queues them (in one batch and one
+ * by one, so that they sit in several buffers), and from a mix of both: each upstream's bytes.
+ */
+function expectSameBytes(spans: ReadableSpan[]): void {
+  const theirs = upstreamBytes(spans);
+  const ours = Buffer.from(encodeTraceExportRequest(spans));
+  expectEqualRequests(ours, theirs, 'spans');
+  expectEqualRequests(Buffer.from(encodeTraceExportRequest(preEncodeSpans(spans))), theirs, 'pre-encoded spans');
+  const oneByOne = spans.flatMap((span) => preEncodeSpans([span]));
+  expectEqualRequests(Buffer.from(encodeTraceExportRequest(oneByOne)), theirs, 'spans pre-encoded one by one');
+  const mixed = spans.map((span, i) => (i % 2 === 0 ? span : oneByOne[i]));
+  expectEqualRequests(Buffer.from(encodeTraceExportRequest(mixed)), theirs, 'spans and pre-encoded spans mixed');
   // And it is a valid request for a real decoder.
   const decoded = requestType().decode(ours) as unknown as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
   const count = decoded.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0);
@@ -195,6 +208,25 @@ describe('OTLP trace encoder vs upstream ProtobufTraceSerializer', () => {
 
   it('encodes an empty batch to the same (empty) request', () => {
     expectSameBytes([]);
+  });
+
+  it('pre-encoded spans pass through a BatchSpanProcessor as the export worker queues them: sampled ones exported as upstream encodes them, unsampled ones dropped', async () => {
+    const sampled = recordCorpus.map((r) => toReadableSpan(r, resource)).filter((span) => span.spanContext().traceFlags & 1);
+    const unsampled = toReadableSpan(record({ name: 'not sampled', context: { traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 0 } }), resource);
+    const requests: Buffer[] = [];
+    const exporter = {
+      export(spans: ReadableSpan[], done: (result: { code: number }) => void) {
+        requests.push(Buffer.from(encodeTraceExportRequest(spans)));
+        done({ code: 0 });
+      },
+      shutdown: async () => {},
+    };
+    const processor = new BatchSpanProcessor({ exporter, maxExportBatchSize: 1000, scheduledDelayMillis: 60_000 });
+    for (const span of preEncodeSpans([...sampled, unsampled])) processor.onEnd(span as unknown as ReadableSpan);
+    await processor.forceFlush();
+    expect(requests).to.have.length(1);
+    expectEqualRequests(requests[0], upstreamBytes(sampled), 'exported');
+    await processor.shutdown();
   });
 
   it('encodes malformed ids (odd length, not hex, upper case) as upstream does', () => {
