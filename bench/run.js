@@ -32,7 +32,9 @@ const { nodeVersions } = require('./lib/node-versions');
 const { profileVariant, componentRows, topFunctions } = require('./lib/cpuprofile');
 const { goalTable, peerTable } = require('./lib/goals');
 const { runLoad, getJson } = require('./lib/load');
-const { cpuOf, cpuDelta, settle } = require('./lib/cpu');
+const { cpuOf, cpuDelta, settle, THREAD_KINDS } = require('./lib/cpu');
+
+const THREAD_TITLES = { main: 'main thread', v8Helpers: 'V8 helpers', workers: 'workers', other: 'other' };
 const { median } = require('./lib/stats');
 const { textTable, markdownTable } = require('./lib/table');
 
@@ -87,11 +89,17 @@ const CFG = {
   rounds: posInt(opt('rounds'), quick ? 1 : 3),
   startupRuns: posInt(opt('startup-runs'), quick ? 3 : 5),
   connections: posInt(opt('connections'), 10),
-  // Two Node versions x 8-9 variants x 3 rounds must fit in ~20 minutes: /users/:id (the goal rows'
+  // Two Node versions x 8-9 variants x 3 rounds must fit in ~25 minutes: /users/:id (the goal rows'
   // route) keeps 5 s, the other routes and the open-loop runs are shorter.
   usersSec: opt('duration') ? Number(opt('duration')) : quick ? 2 : 5,
   otherSec: opt('duration') ? Number(opt('duration')) : 2,
-  warmupSec: quick ? 1.5 : 2,
+  // Long enough for V8 to have compiled the hot code: after a 2 s warm-up, V8's background compiler
+  // still ran during the /users/:id window (node --trace-opt, Node 24, 5 s window, compile time per
+  // request: bare 5 µs, our agent 57, dd-trace 91), a one-off cost of a fresh process counted as a
+  // cost per request, and most of all for the agents, whose code (and our export worker's, which
+  // runs a batch every 200 ms and so gets hot late) is the most. After 10 s: bare 6, ours 9,
+  // dd-trace 10. A service runs for hours: its per-request cost is the steady state.
+  warmupSec: quick ? 1.5 : 10,
   // Open-loop latency: one connection at a fixed, light rate (well under any variant's capacity).
   openLoopRate: 100,
   openLoopSec: quick ? 1.5 : 2,
@@ -302,6 +310,7 @@ async function benchLoad(list, upstreamUrl, nv) {
           // CPU µs per request: the app (all threads, and its main thread), and the bench's receiver
           res.cpuUs = cpu && res.total ? (cpu.totalMs * 1000) / res.total : NaN;
           res.mainCpuUs = cpu && res.total ? (cpu.mainMs * 1000) / res.total : NaN;
+          res.threadCpuUs = Object.fromEntries(THREAD_KINDS.map((kind) => [kind, cpu && res.total ? (cpu.threads[kind] * 1000) / res.total : NaN]));
           res.receiverCpuUs = recvCpu && res.total ? (recvCpu.totalMs * 1000) / res.total : NaN;
           const expected = (res.statusCodeStats[route.expect] || { count: 0 }).count;
           res.unexpected = res.total > 0 ? 1 - expected / res.total : 1;
@@ -442,6 +451,7 @@ function analyse(list, { startup, load, micro, catalogue, profile }) {
           addedP50,
           cpuUs: median(runs.map((r) => r.cpuUs)),
           mainCpuUs: median(runs.map((r) => r.mainCpuUs)),
+          threadCpuUs: Object.fromEntries(THREAD_KINDS.map((kind) => [kind, median(runs.map((r) => r.threadCpuUs[kind]))])),
           receiverCpuUs: median(runs.map((r) => r.receiverCpuUs)),
           cpuRatio,
           addedCpuUs,
@@ -577,6 +587,21 @@ function tables(A) {
         'Throughput and latency (medians over rounds; "x bare" = median of per-round ratios to bare, range = min-max over rounds; p50/p99 = autocannon, 1 ms resolution; exact = from per-response hrtime; CPU µs/req = the app process\'s CPU time (all threads; main thread) per request, from /proc)',
       cols,
       rows,
+    });
+    // Where each variant's CPU goes, by thread (Node 22+ names its threads; Node 20 does not: there
+    // everything but the main thread is "other").
+    const users = ROUTES[0];
+    T.push({
+      title: `CPU µs per request on ${users.label} by thread (medians over rounds; from /proc/<pid>/task/*: V8 helpers = V8's platform threads, parallel GC and background compiling; workers = worker_threads, our export worker; other = libuv's pool and the rest, and on Node 20, whose threads are all named "node", every thread but the main one)`,
+      cols: [
+        { title: 'variant', align: 'left' },
+        { title: 'all threads', align: 'right' },
+        ...THREAD_KINDS.map((kind) => ({ title: THREAD_TITLES[kind], align: 'right' })),
+      ],
+      rows: A.variants.map((v) => {
+        const r = A.load[v.id][users.id];
+        return [v.label + (A.failures[v.id] ? ' (!)' : ''), f0(r.cpuUs), ...THREAD_KINDS.map((kind) => f0(r.threadCpuUs[kind]))];
+      }),
     });
     const orows = [];
     for (const route of OPEN_LOOP_ROUTES) {
