@@ -33,10 +33,10 @@ const { profileVariant, componentRows, topFunctions } = require('./lib/cpuprofil
 const { goalTable, peerTable } = require('./lib/goals');
 const { runLoad, getJson } = require('./lib/load');
 const { cpuOf, cpuDelta, settle, THREAD_KINDS } = require('./lib/cpu');
-
-const THREAD_TITLES = { main: 'main thread', v8Helpers: 'V8 helpers', workers: 'workers', other: 'other' };
 const { median } = require('./lib/stats');
 const { textTable, markdownTable } = require('./lib/table');
+
+const THREAD_TITLES = { main: 'main thread', v8Helpers: 'V8 helpers', workers: 'workers', other: 'other' };
 
 // ------------------------------------------------------------------ options
 const argv = process.argv.slice(2);

@@ -4,8 +4,8 @@
  * Receives span batches from WorkerSpanProcessor (span-codec.ts), decodes them into SpanRecords, masks
  * them, rebuilds ReadableSpan views (and, for the OTLP exporters, their encoded bytes:
  * otlp-trace-encoder.ts EncodedSpan) and feeds one upstream BatchSpanProcessor per configured exporter
- * (bounded queue, batch size, schedule delay, export timeout: the TRACING_* batch options). Nothing here is instrumented (the worker runs no preload),
- * so exports never trace themselves.
+ * (bounded queue, batch size, schedule delay, export timeout: the TRACING_* batch options). Nothing
+ * here is instrumented (the worker runs no preload), so exports never trace themselves.
  */
 import { parentPort, workerData } from 'worker_threads';
 import { createNoopMeter, diag, DiagLogLevel } from '@opentelemetry/api';

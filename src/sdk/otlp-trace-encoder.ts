@@ -217,9 +217,14 @@ class ProtobufBuffer {
   take(): Uint8Array {
     const out = new Uint8Array(this.pos);
     out.set(this.buf.subarray(0, this.pos));
+    this.reset();
+    return out;
+  }
+
+  /** Empty again, for the next use of the scratch; a buffer one big batch grew is let go. */
+  reset(): void {
     this.pos = 0;
     if (this.buf.length > MAX_KEPT_SCRATCH_BYTES) this.buf = Buffer.allocUnsafe(64 * 1024);
-    return out;
   }
 }
 
@@ -479,8 +484,7 @@ export function preEncodeSpans(spans: readonly ReadableSpan[]): EncodedSpan[] {
     }
     return encoded;
   } finally {
-    w.pos = 0;
-    if (w.buf.length > MAX_KEPT_SCRATCH_BYTES) w.buf = Buffer.allocUnsafe(64 * 1024);
+    w.reset();
   }
 }
 
@@ -516,6 +520,6 @@ export function encodeTraceExportRequest(spans: ReadonlyArray<ReadableSpan | Enc
     }
     return w.take();
   } finally {
-    w.pos = 0;
+    w.reset();
   }
 }
