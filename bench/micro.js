@@ -281,8 +281,28 @@ function benchErrorBody() {
   record(id, label, `n/a (could not call ${candidates.map(([k]) => k).join(', ')} with a known signature)`);
 }
 
+// ---------------------------------------------------------------- 5. keep-by-outcome's decision per unsampled request
+// In steady state (the memory full, as under load at any sample rate below 1): one decision remembered
+// and one late child's lookup per request.
+function benchDecisionMemory() {
+  const { DecisionMemory } = require(path.join(BUILD, 'sdk', 'decision-memory.js'));
+  const { randomBytes } = require('node:crypto');
+  const ids = Array.from({ length: 50_000 }, () => randomBytes(16).toString('hex'));
+  const decisions = new DecisionMemory(60_000, 10_000);
+  const fn = (i) => {
+    const id = ids[i % ids.length];
+    decisions.set(id, 'dropped');
+    consume(decisions.get(ids[(i + 25_000) % ids.length]));
+  };
+  record(
+    'decisionMemory',
+    "keep-by-outcome: remember a request's decision + one lookup (memory full)",
+    timeIt(fn, { warmup: n(40000), samples: n(4000), batch: 20 }),
+  );
+}
+
 // ---------------------------------------------------------------- main
-for (const step of [benchPropagation, benchRecordException, benchMasking, benchErrorBody]) {
+for (const step of [benchPropagation, benchRecordException, benchMasking, benchErrorBody, benchDecisionMemory]) {
   try {
     step();
   } catch (err) {

@@ -11,7 +11,8 @@
  *   for the whole local trace: kept (`error`, else `slow`) sends the waiting spans and the root to the
  *   export processor marked `otel_agent.kept_by`; otherwise they are dropped, at no export cost;
  * - a span that ends after its local root (fire-and-forget work, express's request-handler span) follows
- *   the root's decision: decisions are remembered for DECISION_MEMORY_MS (at most DECISION_MEMORY_MAX).
+ *   the root's decision: decisions are remembered for 30-60 s, the last 5,000-10,000 at least and at most
+ *   (decision-memory.ts).
  * Bounded: at most TRACING_KEEP_MAX_PENDING_SPANS spans wait; past that the oldest trace's spans are
  * dropped and counted (`pendingDropped`), never unbounded growth. A trace whose local root never ends
  * is dropped when it becomes the oldest.
@@ -29,10 +30,11 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
 import { wasTraceIdShown } from '../patches/request-spans';
+import { DecisionMemory } from './decision-memory';
 import type { KeptBy } from './kept-by';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
-/** How long a local trace's decision stays known for its late spans, and how many are remembered at most. */
+/** How long a local trace's decision stays known for its late spans at most, and how many are remembered at most. */
 const DECISION_MEMORY_MS = 60_000;
 const DECISION_MEMORY_MAX = 10_000;
 const DROPPED = 'dropped';
@@ -51,8 +53,8 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
   /** Trace id -> its unsampled spans that ended before their local root (insertion order = age). */
   private readonly _pending = new Map<string, ReadableSpan[]>();
   private _pendingCount = 0;
-  /** Trace id -> its local root's decision (a reason, or DROPPED) and when, insertion order = age. */
-  private readonly _decided = new Map<string, { keptBy: KeptBy | typeof DROPPED; at: number }>();
+  /** Trace id -> its local root's decision: a reason, or DROPPED. */
+  private readonly _decided = new DecisionMemory<KeptBy | typeof DROPPED>(DECISION_MEMORY_MS, DECISION_MEMORY_MAX);
   readonly counts: KeepCounts = { error: 0, slow: 0, spans: 0, pendingDropped: 0 };
   /** Told each local trace's decision as it is made (metrics/exported-trace-exemplars.ts, when metrics are on). */
   private _decisionListener: ((traceId: string, keptBy: KeptBy | undefined) => void) | undefined;
@@ -79,7 +81,7 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
     if (!isLocalRoot) {
       // A span that ends after its local root (express's request-handler span often does) follows the
       // decision already made; only spans of undecided traces wait.
-      const decided = this._decision(traceId);
+      const decided = this._decided.get(traceId);
       if (decided === undefined) this._hold(traceId, span);
       else if (decided !== DROPPED) this._sendKept(span, decided);
       return;
@@ -110,7 +112,7 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
       this._pending.delete(traceId);
       this._pendingCount -= waiting.length;
     }
-    this._remember(traceId, keptBy ?? DROPPED);
+    this._decided.set(traceId, keptBy ?? DROPPED);
     this._decisionListener?.(traceId, keptBy);
     return waiting;
   }
@@ -142,26 +144,6 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
     }
   }
 
-  private _remember(traceId: string, keptBy: KeptBy | typeof DROPPED): void {
-    const now = Date.now();
-    this._decided.delete(traceId);
-    this._decided.set(traceId, { keptBy, at: now });
-    for (const [oldId, { at }] of this._decided) {
-      if (this._decided.size <= DECISION_MEMORY_MAX && now - at < DECISION_MEMORY_MS) break;
-      this._decided.delete(oldId);
-    }
-  }
-
-  private _decision(traceId: string): KeptBy | typeof DROPPED | undefined {
-    const decided = this._decided.get(traceId);
-    if (decided === undefined) return undefined;
-    if (Date.now() - decided.at >= DECISION_MEMORY_MS) {
-      this._decided.delete(traceId);
-      return undefined;
-    }
-    return decided.keptBy;
-  }
-
   /** Sets the one listener of decisions: `keptBy` undefined means the trace was dropped. */
   onDecision(listener: ((traceId: string, keptBy: KeptBy | undefined) => void) | undefined): void {
     this._decisionListener = listener;
@@ -169,7 +151,7 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
 
   /** A local trace's decision if it was made (and is still remembered): a reason, 'dropped', or undefined (not yet). */
   decisionOf(traceId: string): KeptBy | 'dropped' | undefined {
-    return this._decision(traceId);
+    return this._decided.get(traceId);
   }
 
   /** Spans waiting for their local root's outcome right now. */
