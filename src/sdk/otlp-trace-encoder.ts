@@ -46,10 +46,13 @@ function buildSpanFlags(traceFlags: number, isRemote: boolean | undefined): numb
   return flags;
 }
 
+/** Char code -> upstream's hex digit value: 0-9, a-f, and `code - 55` for the rest (A-F, and garbage rather than a failure). */
+const HEX_VALUE = new Int16Array(256);
+for (let c = 0; c < 256; c++) HEX_VALUE[c] = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c - 55;
+
+/** Upstream's hexToBinary digit, by table for the codes ids are made of (NaN, past the end of an odd id, stays NaN). */
 function hexValue(charCode: number): number {
-  if (charCode >= 48 && charCode <= 57) return charCode - 48;
-  if (charCode >= 97 && charCode <= 102) return charCode - 87;
-  return charCode - 55; // A-F (and, as upstream, anything else maps to garbage rather than failing)
+  return charCode < 256 ? HEX_VALUE[charCode] : charCode - 55;
 }
 
 class ProtobufBuffer {
@@ -166,18 +169,19 @@ class ProtobufBuffer {
   string(value: string): void {
     const length = value.length;
     if (length < NATIVE_STRING_MIN_LENGTH) {
-      let ascii = true;
-      for (let i = 0; i < length; i++) {
-        if (value.charCodeAt(i) > 127) {
-          ascii = false;
-          break;
-        }
+      // One pass, checked while copied; a char past ASCII leaves `pos` as it was for the UTF-8 path.
+      this.ensure(length + 1);
+      const buf = this.buf;
+      const at = this.pos + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = value.charCodeAt(i);
+        if (c > 127) break;
+        buf[at + i] = c;
       }
-      if (ascii) {
-        this.ensure(length + 1);
-        const buf = this.buf;
-        buf[this.pos++] = length; // < 128: a one-byte varint
-        for (let i = 0; i < length; i++) buf[this.pos++] = value.charCodeAt(i);
+      if (i === length) {
+        buf[at - 1] = length; // < 128: a one-byte varint
+        this.pos = at + length;
         return;
       }
     }
@@ -204,7 +208,9 @@ class ProtobufBuffer {
     this.varint(length);
     this.ensure(length);
     const buf = this.buf;
-    for (let i = 0; i < length * 2; i += 2) buf[this.pos++] = (hexValue(hex.charCodeAt(i)) << 4) | hexValue(hex.charCodeAt(i + 1));
+    const at = this.pos;
+    for (let i = 0; i < length; i++) buf[at + i] = (hexValue(hex.charCodeAt(2 * i)) << 4) | hexValue(hex.charCodeAt(2 * i + 1));
+    this.pos = at + length;
   }
 
   /** Copies bytes written earlier (a pre-encoded span) in. */

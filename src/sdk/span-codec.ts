@@ -69,17 +69,14 @@ const INITIAL_BATCH_BYTES = 16 * 1024;
 
 type Scope = ReadableSpan['instrumentationScope'];
 
-function isLowerHexId(id: string): boolean {
-  if (id.length !== 32 && id.length !== 16) return false;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
+/** Char code -> its value as a lowercase hex digit, -1 for any other code below 256. */
+const LOWER_HEX_VALUE = new Int8Array(256).fill(-1);
+for (let c = 48; c <= 57; c++) LOWER_HEX_VALUE[c] = c - 48;
+for (let c = 97; c <= 102; c++) LOWER_HEX_VALUE[c] = c - 87;
 
-function hexNibble(c: number): number {
-  return c <= 57 ? c - 48 : c - 87;
+/** The value of a lowercase hex digit, or -1 (one table read: ids are the codec's most frequent strings). */
+function lowerHexValue(charCode: number): number {
+  return charCode < 256 ? LOWER_HEX_VALUE[charCode] : -1;
 }
 
 /**
@@ -209,17 +206,30 @@ export class SpanBatchEncoder {
     this._value(traceState);
   }
 
+  /** A 32- or 16-char lowercase hex id as its bytes; anything else (absent, uppercase, odd) as the value it is. */
   private _id(id: string | undefined): void {
-    if (typeof id !== 'string' || !isLowerHexId(id)) {
+    const chars = typeof id === 'string' ? id.length : 0;
+    if (chars !== 32 && chars !== 16) {
       this._value(id);
       return;
     }
-    const length = id.length >> 1;
+    const length = chars >> 1;
     this._ensure(2 + length);
     const buf = this._buf;
-    buf[this._pos++] = Tag.HexId;
-    buf[this._pos++] = length;
-    for (let i = 0; i < id.length; i += 2) buf[this._pos++] = (hexNibble(id.charCodeAt(i)) << 4) | hexNibble(id.charCodeAt(i + 1));
+    const at = this._pos + 2;
+    // Validated while converted: a bad digit leaves `_pos` as it was (the bytes past it are scratch).
+    for (let i = 0; i < length; i++) {
+      const high = lowerHexValue(id!.charCodeAt(2 * i));
+      const low = lowerHexValue(id!.charCodeAt(2 * i + 1));
+      if ((high | low) < 0) {
+        this._value(id);
+        return;
+      }
+      buf[at + i] = (high << 4) | low;
+    }
+    buf[at - 2] = Tag.HexId;
+    buf[at - 1] = length;
+    this._pos = at + length;
   }
 
   private _hrTime(time: HrTime): void {

@@ -75,6 +75,12 @@ const record = spanRecord;
 const recordCorpus: SpanRecord[] = [
   record({ name: 'edge attributes', attributes: edgeAttributes, kind: SpanKind.SERVER, parentSpanId: '00f067aa0ba902b7' }),
   record({ name: '', kind: SpanKind.CLIENT, context: { traceId: 'ABCDEF0123456789abcdef0123456789', spanId: '0000000000000001', traceFlags: 0 } }),
+  // Digits outside 0-9a-fA-F, below and past Latin-1, and an odd length: upstream's garbage, byte for byte.
+  record({
+    name: 'garbage ids',
+    context: { traceId: 'zz\u00ff\u0130-Z0123456789abcdef0123456789a', spanId: '00f067aa0ba902b', traceFlags: 1 },
+    parentSpanId: 'g\u2028',
+  }),
   record({
     name: 'random flag',
     kind: SpanKind.PRODUCER,

@@ -69,6 +69,12 @@ const shapedSpans: ReadableSpan[] = [
   record({ name: 'edge attributes', attributes: edgeAttributes, kind: SpanKind.SERVER, parentSpanId: '00f067aa0ba902b7' }),
   record({ name: '', context: { traceId: 'ABCDEF0123456789ABCDEF0123456789', spanId: 'not-hex!', traceFlags: 0 }, parentSpanId: '00F067AA0BA902B7' }),
   record({ name: 'odd ids', context: { traceId: '', spanId: '0af7651916cd43dd8448eb211c80319c0', traceFlags: 255 } }),
+  // A bad digit found late (after the first 15 bytes were converted), and a char code past Latin-1.
+  record({
+    name: 'late bad digit',
+    context: { traceId: '4bf92f3577b34da6a3ce929d0e0e473g', spanId: '00f067aa0ba9\u0130b7', traceFlags: 1 },
+    parentSpanId: '00f067aa0ba90\u01627',
+  }),
   record({
     name: 'tracestate',
     context: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 3, traceState: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' },
