@@ -11,8 +11,9 @@
  *   for the whole local trace: kept (`error`, else `slow`) sends the waiting spans and the root to the
  *   export processor marked `otel_agent.kept_by`; otherwise they are dropped, at no export cost;
  * - a span that ends after its local root (fire-and-forget work, express's request-handler span) follows
- *   the root's decision: decisions are remembered for 30-60 s, the last 5,000-10,000 at least and at most
- *   (decision-memory.ts).
+ *   the root's decision: a kept trace is remembered for 30-60 s (its last 5,000-10,000 at least and at
+ *   most), a dropped one in a table of recent drops that a newer one may take over (decision-memory.ts);
+ *   a trace kept once stays kept for its late spans, even if another of its local roots is dropped.
  * Bounded: at most TRACING_KEEP_MAX_PENDING_SPANS spans wait; past that the oldest trace's spans are
  * dropped and counted (`pendingDropped`), never unbounded growth. A trace whose local root never ends
  * is dropped when it becomes the oldest.
@@ -30,7 +31,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import type { AgentConfig } from '../config/types';
 import type { AgentLogger } from '../logger';
 import { wasTraceIdShown } from '../patches/request-spans';
-import { DecisionMemory } from './decision-memory';
+import { DecisionMemory, DroppedTraceIds } from './decision-memory';
 import type { KeptBy } from './kept-by';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
@@ -53,8 +54,10 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
   /** Trace id -> its unsampled spans that ended before their local root (insertion order = age). */
   private readonly _pending = new Map<string, ReadableSpan[]>();
   private _pendingCount = 0;
-  /** Trace id -> its local root's decision: a reason, or DROPPED. */
-  private readonly _decided = new DecisionMemory<KeptBy | typeof DROPPED>(DECISION_MEMORY_MS, DECISION_MEMORY_MAX);
+  /** Trace id -> why its local root was kept (a trace kept once stays kept for its late spans). */
+  private readonly _kept = new DecisionMemory<KeptBy>(DECISION_MEMORY_MS, DECISION_MEMORY_MAX);
+  /** Local traces dropped lately (nearly every unsampled request's): a cheaper, forgetful memory. */
+  private readonly _dropped = new DroppedTraceIds();
   readonly counts: KeepCounts = { error: 0, slow: 0, spans: 0, pendingDropped: 0 };
   /** Told each local trace's decision as it is made (metrics/exported-trace-exemplars.ts, when metrics are on). */
   private _decisionListener: ((traceId: string, keptBy: KeptBy | undefined) => void) | undefined;
@@ -81,7 +84,7 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
     if (!isLocalRoot) {
       // A span that ends after its local root (express's request-handler span often does) follows the
       // decision already made; only spans of undecided traces wait.
-      const decided = this._decided.get(traceId);
+      const decided = this._decision(traceId);
       if (decided === undefined) this._hold(traceId, span);
       else if (decided !== DROPPED) this._sendKept(span, decided);
       return;
@@ -112,7 +115,8 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
       this._pending.delete(traceId);
       this._pendingCount -= waiting.length;
     }
-    this._decided.set(traceId, keptBy ?? DROPPED);
+    if (keptBy === undefined) this._dropped.add(traceId);
+    else this._kept.set(traceId, keptBy);
     this._decisionListener?.(traceId, keptBy);
     return waiting;
   }
@@ -151,7 +155,11 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
 
   /** A local trace's decision if it was made (and is still remembered): a reason, 'dropped', or undefined (not yet). */
   decisionOf(traceId: string): KeptBy | 'dropped' | undefined {
-    return this._decided.get(traceId);
+    return this._decision(traceId);
+  }
+
+  private _decision(traceId: string): KeptBy | typeof DROPPED | undefined {
+    return this._kept.get(traceId) ?? (this._dropped.has(traceId) ? DROPPED : undefined);
   }
 
   /** Spans waiting for their local root's outcome right now. */

@@ -1,8 +1,9 @@
 /**
- * DecisionMemory: how long and how many of keep-by-outcome's decisions stay known, on a fake clock.
+ * DecisionMemory: how long and how many of keep-by-outcome's decisions stay known, on a fake clock;
+ * DroppedTraceIds: what its forgetful table of dropped traces knows.
  */
 import { expect } from 'chai';
-import { DecisionMemory } from '../../../src/sdk/decision-memory';
+import { DecisionMemory, DroppedTraceIds } from '../../../src/sdk/decision-memory';
 
 function memory(memoryMs: number, maxEntries: number) {
   const clock = { now: 1_000_000 };
@@ -51,5 +52,27 @@ describe('sdk: DecisionMemory', () => {
     decisions.set('c', 'dropped');
     decisions.set('d', 'dropped'); // 'a' and 'c' become the previous generation
     expect(decisions.get('a')).to.equal('error');
+  });
+
+  /** Deterministic random-looking trace ids (xorshift), as the SDK's generator makes them. */
+  function traceIds(count: number, seed: number): string[] {
+    let x = seed;
+    const next = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0).toString(16).padStart(8, '0'));
+    return Array.from({ length: count }, () => next() + next() + next() + next());
+  }
+
+  it('DroppedTraceIds: knows the recent drops, takes no id for one it was not given', () => {
+    const dropped = new DroppedTraceIds();
+    const ids = traceIds(20_000, 42);
+    const others = traceIds(100_000, 7);
+    let forgotten = 0;
+    ids.forEach((id, i) => {
+      dropped.add(id);
+      expect(dropped.has(id), id).to.equal(true);
+      if (i >= 10 && !dropped.has(ids[i - 10])) forgotten++; // a late child comes a few requests after its root
+    });
+    expect(forgotten).to.be.below(40); // ~10 / 16384 of 20,000
+    expect(others.filter((id) => dropped.has(id))).to.deep.equal([]);
+    expect(['', 'not hex at all', ids[0].toUpperCase()].filter((id) => dropped.has(id))).to.deep.equal([]);
   });
 });

@@ -78,6 +78,22 @@ describe('sdk: OutcomeKeepingProcessor', () => {
     expect(exported.kept.map(({ span }) => span.name)).to.deep.equal(['failing', 'late']);
   });
 
+  it('a trace kept once stays kept for its late spans, even when another of its local roots is dropped later', () => {
+    const { exported, tracer } = setup({});
+    const failing = tracer.startSpan('failing', { kind: SpanKind.SERVER });
+    const late = tracer.startSpan('late', {}, trace.setSpan(context.active(), failing));
+    failing.setStatus({ code: SpanStatusCode.ERROR });
+    failing.end();
+    // A second local root of the same trace (a remote parent in the same trace), fine this time.
+    const remoteParent = trace.setSpanContext(context.active(), { ...failing.spanContext(), isRemote: true });
+    tracer.startSpan('second root', { kind: SpanKind.SERVER }, remoteParent).end();
+    late.end();
+    expect(exported.kept.map(({ span, keptBy }) => [span.name, keptBy])).to.deep.equal([
+      ['failing', 'error'],
+      ['late', 'error'],
+    ]);
+  });
+
   it('a late child of a request that went well is dropped at once, not held until the bound evicts it', () => {
     const { keeping, tracer } = setup({ TRACING_KEEP_MAX_PENDING_SPANS: '10' });
     for (let r = 0; r < 50; r++) {
