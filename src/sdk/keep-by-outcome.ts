@@ -110,7 +110,8 @@ export class OutcomeKeepingProcessor implements SpanProcessor {
 
   /** Records a local trace's decision; returns its spans that were waiting for it (taken out). */
   private _decide(traceId: string, keptBy: KeptBy | undefined): ReadableSpan[] | undefined {
-    const waiting = this._pending.get(traceId);
+    // Usually nothing waits (an unsampled request's own layers are not SDK spans unless kept): no hashing then.
+    const waiting = this._pending.size === 0 ? undefined : this._pending.get(traceId);
     if (waiting !== undefined) {
       this._pending.delete(traceId);
       this._pendingCount -= waiting.length;
