@@ -35,7 +35,7 @@ import { DecisionMemory, DroppedTraceIds } from './decision-memory';
 import type { KeptBy } from './kept-by';
 import type { WorkerSpanProcessor } from './worker-span-processor';
 
-/** How long a local trace's decision stays known for its late spans at most, and how many are remembered at most. */
+/** How long a kept trace's decision stays known for its late spans at most, and how many are remembered at most. */
 const DECISION_MEMORY_MS = 60_000;
 const DECISION_MEMORY_MAX = 10_000;
 const DROPPED = 'dropped';

@@ -16,6 +16,7 @@
  */
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
+import { copyCharsUpTo } from './copy-chars';
 
 const SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK = 0x100;
 const SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK = 0x200;
@@ -173,13 +174,7 @@ class ProtobufBuffer {
       this.ensure(length + 1);
       const buf = this.buf;
       const at = this.pos + 1;
-      let i = 0;
-      for (; i < length; i++) {
-        const c = value.charCodeAt(i);
-        if (c > 127) break;
-        buf[at + i] = c;
-      }
-      if (i === length) {
+      if (copyCharsUpTo(value, buf, at, 0x7f) === length) {
         buf[at - 1] = length; // < 128: a one-byte varint
         this.pos = at + length;
         return;

@@ -22,6 +22,7 @@ import { TraceFlags } from '@opentelemetry/api';
 import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { SpanContextRecord, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../span-record';
+import { copyCharsUpTo } from './copy-chars';
 
 /** One batch as posted to the worker; `buffer` is transferred. */
 export interface EncodedSpanBatch {
@@ -357,14 +358,7 @@ export class SpanBatchEncoder {
     const tagAt = this._pos++;
     this._varint(length);
     if (length < NATIVE_STRING_MIN_LENGTH) {
-      const at = this._pos;
-      let i = 0;
-      for (; i < length; i++) {
-        const c = value.charCodeAt(i);
-        if (c > 0xff) break;
-        buf[at + i] = c;
-      }
-      if (i === length) {
+      if (copyCharsUpTo(value, buf, this._pos, 0xff) === length) {
         buf[tagAt] = tabled ? Tag.NewLatin1 : Tag.Latin1;
         this._pos += length;
         return;
