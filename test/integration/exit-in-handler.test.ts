@@ -67,6 +67,43 @@ describe('process.exit() inside a request handler (integration)', function () {
     }
   });
 
+  /**
+   * 100 spans, exported by the schedule (50 ms) to a collector that answers 3 s later; the process
+   * exits 500 ms after ending them, with that export still in flight and nothing left queued.
+   */
+  async function exitDuringExport(env: Record<string, string> = {}) {
+    receiver.reset();
+    receiver.setBehaviour({ slowMs: 3000 });
+    try {
+      const app = startApp(fixture('many-spans-app.js'), {
+        env: { SPANS: '100', EXIT_AFTER_MS: '500', TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50', ...env },
+      });
+      apps.push(app);
+      await app.waitForOutput('ENDED 100');
+      const ended = Date.now();
+      const exit = await app.exited();
+      return { ...exit, msAfterEnded: Date.now() - ended, stderr: app.stderr };
+    } finally {
+      receiver.setBehaviour('ok');
+    }
+  }
+
+  it('an export already in flight when the process exits is awaited (BatchSpanProcessor.forceFlush alone does not)', async () => {
+    const exit = await exitDuringExport();
+    expect({ code: exit.code, signal: exit.signal }, exit.stderr).to.deep.equal({ code: 0, signal: null });
+    expect(exit.stderr, 'no spans dropped').to.equal('');
+    expect(receiver.spans.filter((span) => span.name.startsWith('span ')).length).to.equal(100);
+    // The answer comes >= 3 s after the export began (> 50 ms after ENDED); without waiting, the exit is at ~500 ms.
+    expect(exit.msAfterEnded).to.be.at.least(2500);
+  });
+
+  it('an export in flight past TRACING_SHUTDOWN_TIMEOUT_MS is counted as dropped at exit, not lost silently', async () => {
+    const exit = await exitDuringExport({ TRACING_SHUTDOWN_TIMEOUT_MS: '300' });
+    expect({ code: exit.code, signal: exit.signal }, exit.stderr).to.deep.equal({ code: 0, signal: null });
+    expect(exit.stderr).to.match(/flushing spans at exit took longer than TRACING_SHUTDOWN_TIMEOUT_MS=300/);
+    expect(exit.stderr).to.match(/\b100 spans dropped\b/);
+  });
+
   for (const { mode, code, status } of CASES) {
     it(`${mode}: exit code ${code} as without the agent, and the request's SERVER span arrives`, async () => {
       receiver.reset();
