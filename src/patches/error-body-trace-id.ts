@@ -59,6 +59,7 @@ import {
 } from './error-body-trace-id/json-body';
 import { effectiveHeader, parseWriteHeadArgs } from './error-body-trace-id/header-args';
 import type { HeadersArg } from './error-body-trace-id/header-args';
+import { ERROR_BODY_STATE as kState } from '../request-fields';
 
 export {
   chunkToBuffer,
@@ -93,7 +94,6 @@ interface CollectingResponse {
 const RELEASED = 'released';
 type ResponseState = CollectingResponse | typeof RELEASED;
 
-const kState = Symbol('otel-agent.errorBodyTraceId');
 type TrackedResponse = ServerResponse & { [kState]?: ResponseState; _implicitHeader?: () => void };
 
 // Settings read on the hot path. statusMin = Infinity switches the body rewrite off without another test.

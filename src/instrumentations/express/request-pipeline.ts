@@ -32,10 +32,10 @@ import { DeferredLayerSpan } from './deferred-layer-span';
 import { layerMetadataOf, layerTypeOf } from './layer-metadata';
 import type { ExpressLayer } from './layer-metadata';
 import { constructedRouteOf, matchedRouteOf } from './route-store';
+import { EXPRESS_PIPELINE as kPipeline } from '../../request-fields';
 
 /** Set on a layer when it is registered through use/route: the path it was registered with. */
 export const kLayerPath = Symbol('otel-agent.expressLayerPath');
-const kPipeline = Symbol('otel-agent.expressPipeline');
 
 export interface MarkedLayer extends ExpressLayer {
   [kLayerPath]?: { path: string | undefined };
@@ -93,7 +93,8 @@ export function enterRouter(settings: PipelineSettings, request: PipelineRequest
       closeListened: false,
     };
     // A plain symbol property: Object.defineProperty on the request would move it out of V8's fast
-    // properties, and express reads req's properties all along the pipeline.
+    // properties, and express reads req's properties all along the pipeline. Declared when the
+    // request arrived (request-fields.ts), so this write does not change the request's shape.
     request[kPipeline] = pipeline;
   }
   const frame: Frame = { base: pipeline.paths.length, parentSpan: pipeline.traced ? trace.getSpan(active) : undefined, open: undefined };

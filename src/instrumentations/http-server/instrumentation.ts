@@ -43,6 +43,7 @@ import { contextWithSpanAndRpc } from '../../sdk/overlay-context';
 import { emitInContext, patchEmitContext, unpatchEmitContext } from './emit-context';
 import { startServerSpan } from './pending-server-span';
 import { incomingRequestAttributes, serverHeaderCapture } from './request-attributes';
+import { declareRequestFields } from '../../request-fields';
 
 export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
   /** true: the request runs under suppressTracing, with no span (TRACING_IGNORE_PATHS). */
@@ -139,6 +140,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
   /** The context the app's listeners run in, or undefined to run them untouched (an internal error). */
   private _startRequest(scheme: Scheme, request: IncomingMessage, response: ServerResponse): Context | undefined {
     try {
+      declareRequestFields(request, response);
       const config = this._config;
       if (config.ignoreIncomingRequestHook !== undefined && this._isIgnored(config.ignoreIncomingRequestHook, request)) {
         const suppressed = suppressTracing(context.active());
