@@ -39,8 +39,14 @@ declare const OTEL_AGENT_BUNDLE: boolean | undefined;
 const EXPORT_WORKER_FILE =
   typeof OTEL_AGENT_BUNDLE === 'undefined' ? path.join(__dirname, 'export-worker.js') : path.join(__dirname, 'src', 'sdk', 'export-worker.js');
 
-/** Node 20's default young generation on 64-bit (3 x 16 MiB semi-space, as V8 counts it). */
-const EXPORT_WORKER_YOUNG_GENERATION_MB = 48;
+/**
+ * The export worker's young generation, in V8's count (3 x the semi-space: 8 MiB is ~2.7 MiB
+ * semi-spaces). Its garbage is one hand-off batch at a time, so a small young generation costs it no
+ * CPU, while every MiB of it is resident. A/B on Node 24 (bench/run.js --baseline-register, /users/:id
+ * at 100%, 5 interleaved rounds each, medians): 48 (Node 20's default) -> 16: worker CPU 7.3 -> 6.8
+ * us/request, process RSS after load 379 -> 364 MiB; 16 -> 8: worker CPU 6.9 -> 7.0, RSS 360 -> 332 MiB.
+ */
+export const EXPORT_WORKER_YOUNG_GENERATION_MB = 8;
 
 export class WorkerSpanProcessor implements SpanProcessor {
   private _worker: Worker | undefined;
@@ -94,8 +100,8 @@ export class WorkerSpanProcessor implements SpanProcessor {
       execArgv: [],
       // V8 sizes the young generation from the machine's memory, and newer V8 lets it grow far more:
       // under load the worker's heap reached ~150 MiB on Node 24 against ~55 MiB on Node 20 (measured
-      // with a slow collector). A background exporter needs no more than Node 20's default, so it is
-      // pinned to it (16 MiB semi-spaces): the worker costs the same memory on every Node version.
+      // with a slow collector). A background exporter needs far less, so it is pinned (see the
+      // constant): the worker costs the same memory on every Node version.
       resourceLimits: { maxYoungGenerationSizeMb: EXPORT_WORKER_YOUNG_GENERATION_MB },
       stdout: false,
       stderr: false,

@@ -12,6 +12,7 @@ import { fixture, REGISTER } from '../helpers/paths';
 import { startOtlpGrpcReceiver, startOtlpHttpReceiver } from '../helpers/receivers';
 import type { ReceiverBehaviour } from '../helpers/receivers';
 import { refusedPort } from '../helpers/refused-port';
+import { EXPORT_WORKER_YOUNG_GENERATION_MB } from '../../src/sdk/worker-span-processor';
 
 // autocannon ships no types; this is the part of its result we read.
 interface LoadResult {
@@ -283,13 +284,18 @@ describe('collector faults (integration)', function () {
     });
   }
 
-  it("the export worker runs with Node 20's young generation on every Node version", async function () {
+  it('the export worker runs with its pinned young generation on every Node version', async function () {
     // The spy must come before the agent to see the worker it creates; no semi-space flag here, so
     // the worker's young generation is whatever the agent asks for.
     const app = startApp(APP, {
       agent: 'none',
       nodeArgs: ['-r', fixture('worker-spy.js'), '-r', REGISTER],
-      env: { TRACING_EXPORTER: 'otlp', TRACING_ENDPOINT: `http://127.0.0.1:${await refusedPort()}`, TRACING_SCHEDULE_DELAY_MS: '500' },
+      env: {
+        TRACING_EXPORTER: 'otlp',
+        TRACING_ENDPOINT: `http://127.0.0.1:${await refusedPort()}`,
+        TRACING_SCHEDULE_DELAY_MS: '500',
+        REFERENCE_YOUNG_GENERATION_MB: String(EXPORT_WORKER_YOUNG_GENERATION_MB),
+      },
     });
     try {
       const port = await app.port();
@@ -299,18 +305,17 @@ describe('collector faults (integration)', function () {
       const limits = JSON.parse(response.body) as {
         workers: (number | null)[];
         defaultYoungGeneration: number | null;
-        youngGeneration48: number | null;
+        pinnedYoungGeneration: number | null;
       };
       expect(limits.workers, 'the agent started one worker').to.have.length(1);
       // worker.getHeapStatistics() arrived in Node 22.16; and where V8's default young generation is
-      // already 48 MiB (Node 20), there is nothing to tell apart.
-      if (limits.workers[0] === null || limits.defaultYoungGeneration === limits.youngGeneration48) this.skip();
+      // already the pinned size, there is nothing to tell apart.
+      if (limits.workers[0] === null || limits.defaultYoungGeneration === limits.pinnedYoungGeneration) this.skip();
       // V8's heap limit is the old generation's plus the young generation's maximum, so it tells which
-      // young generation the worker got. Node 24.21: 4288 MiB with V8's default, 4144 MiB pinned
-      // (Node 20 and 22.23 default to the pinned size already; there the test skips).
+      // young generation the worker got (Node 24.21: 4288 MiB with V8's default, 4144 MiB pinned to 48).
       // The total heap under a slow collector was no reliable witness: 89-165 MiB unpinned, but also
       // 58-102 MiB pinned, depending on how much old space the queued spans took.
-      expect(limits.workers[0], 'export worker heap_size_limit').to.equal(limits.youngGeneration48);
+      expect(limits.workers[0], 'export worker heap_size_limit').to.equal(limits.pinnedYoungGeneration);
     } finally {
       await app.stop('SIGKILL');
     }
