@@ -15,6 +15,7 @@ import { OutcomeKeepingProcessor } from './keep-by-outcome';
 import { createPropagator } from './propagators';
 import { AgentSampler } from './sampling';
 import { ReusableIdGenerator, supportRootDeferral } from './deferred-roots';
+import { installLeanSpans } from './lean-span';
 import { isMetricsOn } from '../config/metrics-options';
 import { errorMessage } from '../error-message';
 
@@ -70,7 +71,7 @@ export function startTracing(config: AgentConfig, logger: AgentLogger): TracingP
     spanProcessors: exportProcessor ? [new ClientErrorTypeProcessor(), keepingProcessor ?? exportProcessor] : [],
   });
 
-  skipSpanSelfMetrics(provider);
+  useLeanTracers(provider);
 
   const contextManager = new AsyncLocalStorageContextManager();
   const propagator = createPropagator(config.propagators);
@@ -91,16 +92,18 @@ type TracerWithSelfMetrics = { _tracerMetrics?: { startSpan?: unknown } };
 const NO_SPAN_SELF_METRICS = { startSpan: (): undefined => undefined };
 
 /**
- * The provider gets no meterProvider, so sdk-trace counts `otel.sdk.span.started` / `.live` on a no-op
+ * Every tracer the provider hands out starts lean spans (lean-span.ts). Where sdk-trace's shape is not
+ * the one lean-span.ts ports, the tracer keeps its own startSpan with the self metrics skipped: the
+ * provider gets no meterProvider, so sdk-trace counts `otel.sdk.span.started` / `.live` on a no-op
  * meter: nothing is ever recorded, yet each span built two attribute objects and an end closure for
- * it. The same no-op without those allocations, on every tracer the provider hands out; left alone if
- * a later sdk-trace changes the shape.
+ * it (lean spans never count them). Left alone if a later sdk-trace changes that shape too.
  */
-function skipSpanSelfMetrics(provider: TracerProvider): void {
+export function useLeanTracers(provider: TracerProvider): void {
   const getTracer = provider.getTracer;
-  provider.getTracer = function getTracerWithoutSelfMetrics(this: TracerProvider, ...args: Parameters<TracerProvider['getTracer']>) {
+  provider.getTracer = function getLeanTracer(this: TracerProvider, ...args: Parameters<TracerProvider['getTracer']>) {
     const tracer = getTracer.apply(this, args) as ReturnType<TracerProvider['getTracer']> & TracerWithSelfMetrics;
     if (typeof tracer._tracerMetrics?.startSpan === 'function') tracer._tracerMetrics = NO_SPAN_SELF_METRICS;
+    installLeanSpans(tracer); // tracers are cached by the provider: the same one again is installed again, harmlessly
     return tracer;
   };
 }
