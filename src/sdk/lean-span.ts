@@ -240,21 +240,7 @@ export class LeanSpan implements Span {
       if (!isTimeInput(timeStamp)) timeStamp = attributesOrStartTime;
       attributesOrStartTime = undefined;
     }
-    const sanitized = sanitizeAttributes(attributesOrStartTime);
-    const { attributePerEventCountLimit } = this._spanLimits;
-    const attributes: Attributes = {};
-    let droppedAttributesCount = 0;
-    let eventAttributesCount = 0;
-    for (const attr in sanitized) {
-      if (!hasOwn.call(sanitized, attr)) continue;
-      const attrVal = sanitized[attr];
-      if (attributePerEventCountLimit !== undefined && eventAttributesCount >= attributePerEventCountLimit) {
-        droppedAttributesCount++;
-        continue;
-      }
-      attributes[attr] = this._truncateToSize(attrVal!);
-      eventAttributesCount++;
-    }
+    const { attributes, droppedAttributesCount } = this._limitedAttributes(attributesOrStartTime, this._spanLimits.attributePerEventCountLimit);
     this.events.push({ name, attributes, time: this._getTime(timeStamp), droppedAttributesCount });
     return this;
   }
@@ -271,26 +257,33 @@ export class LeanSpan implements Span {
       this.links.shift();
       this._droppedLinksCount++;
     }
-    const { attributePerLinkCountLimit } = this._spanLimits;
-    const sanitized = sanitizeAttributes(link.attributes);
-    const attributes: Attributes = {};
-    let droppedAttributesCount = 0;
-    let linkAttributesCount = 0;
-    for (const attr in sanitized) {
-      if (!hasOwn.call(sanitized, attr)) continue;
-      const attrVal = sanitized[attr];
-      if (attributePerLinkCountLimit !== undefined && linkAttributesCount >= attributePerLinkCountLimit) {
-        droppedAttributesCount++;
-        continue;
-      }
-      attributes[attr] = this._truncateToSize(attrVal!);
-      linkAttributesCount++;
-    }
+    const { attributes, count, droppedAttributesCount } = this._limitedAttributes(link.attributes, this._spanLimits.attributePerLinkCountLimit);
     const processedLink: Link = { context: link.context };
-    if (linkAttributesCount > 0) processedLink.attributes = attributes;
+    if (count > 0) processedLink.attributes = attributes;
     if (droppedAttributesCount > 0) processedLink.droppedAttributesCount = droppedAttributesCount;
     this.links.push(processedLink);
     return this;
+  }
+
+  /** An event's or a link's attributes: sanitized, the first `countLimit` kept (truncated), the rest counted. */
+  private _limitedAttributes(
+    input: Attributes | undefined,
+    countLimit: number | undefined,
+  ): { attributes: Attributes; count: number; droppedAttributesCount: number } {
+    const sanitized = sanitizeAttributes(input);
+    const attributes: Attributes = {};
+    let droppedAttributesCount = 0;
+    let count = 0;
+    for (const key in sanitized) {
+      if (!hasOwn.call(sanitized, key)) continue;
+      if (countLimit !== undefined && count >= countLimit) {
+        droppedAttributesCount++;
+        continue;
+      }
+      attributes[key] = this._truncateToSize(sanitized[key]!);
+      count++;
+    }
+    return { attributes, count, droppedAttributesCount };
   }
 
   addLinks(links: Link[]): this {
