@@ -92,7 +92,7 @@ function startLeanSpan(this: TracerFields, name: string, options: SpanOptions = 
     validParentSpanContext = parentSpanContext;
   }
   const spanKind = options.kind ?? SpanKind.INTERNAL;
-  const links = options.links === undefined ? [] : options.links.map((link) => ({ context: link.context, attributes: sanitizeAttributes(link.attributes) }));
+  const links = (options.links ?? []).map((link) => ({ context: link.context, attributes: sanitizeAttributes(link.attributes) }));
   let attributes = sanitizeAttributes(options.attributes);
   const samplingResult = this._sampler.shouldSample(context, traceId, name, spanKind, attributes, links);
   traceState = samplingResult.traceState ?? traceState;

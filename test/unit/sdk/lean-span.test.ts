@@ -366,6 +366,7 @@ describe('sdk: lean spans (differential against sdk-trace 2.11.0)', () => {
           tracer.startSpan('invalid parent', {}, invalidParent),
           tracer.startSpan('suppressed', {}, suppressTracing(parentContext)),
           tracer.startSpan('no context given'),
+          tracer.startSpan('null links', { links: null as never }, parentContext),
         ];
         for (const s of spans) s.end();
         return spans[0];
