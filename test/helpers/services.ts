@@ -191,6 +191,8 @@ export async function startRedis(): Promise<RunningService> {
 export interface RunningPrometheus extends RunningService {
   /** GET /api/v1/<path> with query parameters; resolves with the `data` of a successful answer. */
   api<T = unknown>(path: string, params: Record<string, string>): Promise<T>;
+  /** Each scrape target's health and last scrape error, for a failure message: why a series is missing. */
+  targetHealth(): Promise<string>;
 }
 
 /**
@@ -201,7 +203,10 @@ export async function startPrometheus(targets: string[]): Promise<RunningPrometh
   const server = findExecutable(['/usr/bin/prometheus', '/usr/local/bin/prometheus']);
   if (server === undefined) throw new ServiceUnavailable('prometheus not found (/usr/bin/prometheus)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otel-agent-prometheus-'));
-  const port = await freePort();
+  // freePort() closes what it found: a second call may hand out the target's port again, and a
+  // Prometheus listening there would scrape itself, with none of the app's series.
+  let port = await freePort();
+  while (targets.some((target) => target.endsWith(`:${port}`))) port = await freePort();
   const config = [
     'global:',
     '  scrape_interval: 1s',
@@ -230,14 +235,22 @@ export async function startPrometheus(targets: string[]): Promise<RunningPrometh
     throw err;
   }
   const url = `http://127.0.0.1:${port}`;
+  async function api<T>(apiPath: string, params: Record<string, string>): Promise<T> {
+    const response = await fetch(`${url}/api/v1/${apiPath}?${new URLSearchParams(params).toString()}`);
+    const body = (await response.json()) as { status: string; data: T; error?: string };
+    if (body.status !== 'success') throw new Error(`prometheus ${apiPath} ${JSON.stringify(params)}: ${body.error ?? response.status}`);
+    return body.data;
+  }
   return {
     port,
     url,
-    async api<T>(apiPath: string, params: Record<string, string>): Promise<T> {
-      const response = await fetch(`${url}/api/v1/${apiPath}?${new URLSearchParams(params).toString()}`);
-      const body = (await response.json()) as { status: string; data: T; error?: string };
-      if (body.status !== 'success') throw new Error(`prometheus ${apiPath} ${JSON.stringify(params)}: ${body.error ?? response.status}`);
-      return body.data;
+    api,
+    async targetHealth() {
+      const data = await api<{ activeTargets: { scrapeUrl: string; health: string; lastError: string }[] }>('targets', {});
+      return (
+        data.activeTargets.map((target) => `${target.scrapeUrl} ${target.health}${target.lastError ? ` (${target.lastError})` : ''}`).join('; ') ||
+        'none discovered yet'
+      );
     },
     async stop() {
       await stopChild(child, 'SIGTERM');

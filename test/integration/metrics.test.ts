@@ -109,7 +109,10 @@ describe('metrics with exemplars (integration)', function () {
           query,
           () => scalar(prometheus, query),
           (value) => value === expected,
-        );
+        ).catch(async (err: Error) => {
+          const health = await prometheus.targetHealth().catch((healthErr: unknown) => String(healthErr));
+          throw new Error(`${err.message}; scrape targets: ${health}`);
+        });
       expect(await settled('sum(http_server_request_duration_seconds_count{http_route="/users/:id",http_response_status_code="200"})', 100)).to.equal(100);
       expect(await settled('sum(http_server_request_duration_seconds_count{error_type="500",http_route="/fail"})', 10)).to.equal(10);
       expect(await settled('sum(http_server_request_duration_seconds_count{http_route="/chain"})', 5)).to.equal(5);
