@@ -8,6 +8,7 @@
  * (`npm run bench` runs the same comparison for each Node version into BENCHMARKS.md.)
  *
  *   node bench/profile.js [--variant=agent] [--baseline=bare|none] [--path=/users/42] [--duration=8] [--top=15]
+ *                         [--warmup=2] [--rate=N]  (N requests/s over 10 connections in the measured window: unsaturated)
  *                         [--functions]  (also: the functions whose self time per request grew most over the baseline)
  *                         [--agent-register=PATH] [--node=PATH-or-major, e.g. --node=24]
  *   node bench/profile.js --summarize=FILE.cpuprofile [--top=15]
@@ -52,7 +53,15 @@ async function profileRun() {
   const baselineId = opt('baseline', 'bare');
   const baseline = baselineId === 'none' || baselineId === target.id ? undefined : pick(baselineId);
   console.log(`profiling on ${routePath} with ${execPath}: 2 s warm-up + ${duration} s load per variant; profiles in ${path.relative(ROOT, dir)}`);
-  const ctx = { routePath, duration, dir, upstreamUrl: `http://127.0.0.1:${upstream.fields[0]}/`, execPath };
+  const ctx = {
+    routePath,
+    duration,
+    warmSec: Number(opt('warmup', 2)),
+    rate: opt('rate') ? Number(opt('rate')) : undefined,
+    dir,
+    upstreamUrl: `http://127.0.0.1:${upstream.fields[0]}/`,
+    execPath,
+  };
   const runs = [];
   try {
     if (baseline) runs.push(await profileVariant(baseline, ctx));

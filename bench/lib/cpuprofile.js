@@ -131,10 +131,12 @@ function summarize(file, top, window = {}, title = '') {
 }
 
 /**
- * Runs variant `v` under --cpu-prof: warmSec of load, then durationSec measured. Resolves
+ * Runs variant `v` under --cpu-prof: warmSec of load, then durationSec measured (at `rate` requests
+ * per second over all connections when given: an unsaturated app, whose profile is its own CPU and
+ * not time stretched by contention for the 2 cores with the load generator). Resolves
  * { v, file, workerFile, fromMs, toMs, listenMs, requests, rps }.
  */
-async function profileVariant(v, { routePath, duration, warmSec = 2, dir, upstreamUrl, execPath }) {
+async function profileVariant(v, { routePath, duration, warmSec = 2, rate, dir, upstreamUrl, execPath }) {
   const vdir = path.join(dir, v.id);
   fs.mkdirSync(vdir, { recursive: true });
   const workerPreload = v.agent ? ['-r', path.join(__dirname, 'profile-worker.js')] : [];
@@ -150,7 +152,7 @@ async function profileVariant(v, { routePath, duration, warmSec = 2, dir, upstre
   await runLoad({ url: base, path: routePath, connections: 10, durationSec: warmSec });
   await settle(app.child.pid); // start-up and warm-up work (the export worker loading its exporter) stays out of the window
   const fromMs = sinceSpawn();
-  const res = await runLoad({ url: base, path: routePath, connections: 10, durationSec: duration });
+  const res = await runLoad({ url: base, path: routePath, connections: 10, durationSec: duration, overallRate: rate });
   const toMs = sinceSpawn();
   await stop(app.child, 15_000); // the app exits(0) on SIGTERM, so the profile is written
   await sleep(300);
