@@ -33,6 +33,7 @@ const { profileVariant, componentRows, topFunctions } = require('./lib/cpuprofil
 const { goalTable, peerTable } = require('./lib/goals');
 const { runLoad, getJson } = require('./lib/load');
 const { cpuOf, cpuDelta, settle, THREAD_KINDS } = require('./lib/cpu');
+const { cpuTimes, stealShareBetween, hostNoise, describeHostNoise } = require('./lib/host-noise');
 const { median } = require('./lib/stats');
 const { textTable, markdownTable } = require('./lib/table');
 
@@ -421,7 +422,7 @@ const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const signed = (x, fmt) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + fmt(x) : 'n/a');
 
-function analyse(list, { startup, load, micro, catalogue, profile }) {
+function analyse(list, { startup, load, loadStealShare, micro, catalogue, profile }, major) {
   const A = { variants: list.map((v) => ({ id: v.id, label: v.label, receiver: v.receiver, mustExport: v.mustExport })), failures: {}, exportFailures: {} };
   const noteFailure = (id, f) => {
     if (f) A.failures[id] = f;
@@ -540,6 +541,12 @@ function analyse(list, { startup, load, micro, catalogue, profile }) {
   }
   if (micro) A.micro = micro;
   if (profile) A.profile = profile;
+  if (load && load.bare)
+    A.hostNoise = hostNoise(
+      load.bare.routes.users.map((r) => r.cpuUs),
+      loadStealShare,
+      major,
+    );
   return A;
 }
 
@@ -912,6 +919,8 @@ function renderMarkdown(runs, list, M, elapsedSec) {
     markdownTable(G.cols, G.rows),
     '',
   );
+  const noise = shown.filter((r) => r.A.hostNoise).map((r) => `- Host during the ${r.version} load phase: ${describeHostNoise(r.A.hostNoise)}`);
+  if (noise.length) lines.push(...noise, '');
   const P = peerTable(shown, list);
   lines.push(
     '## Side by side',
@@ -1020,7 +1029,11 @@ async function runNodeVersion(nv, list, upstreamUrl) {
   const parts = {};
   if (only.includes('startup')) parts.startup = await benchStartup(list, nv);
   if (only.includes('catalogue')) parts.catalogue = await benchCatalogueStartup(receiver.url, nv);
-  if (only.includes('load')) parts.load = await benchLoad(list, upstreamUrl, nv);
+  if (only.includes('load')) {
+    const before = cpuTimes();
+    parts.load = await benchLoad(list, upstreamUrl, nv);
+    parts.loadStealShare = stealShareBetween(before, cpuTimes());
+  }
   if (only.includes('micro')) parts.micro = await benchMicro(nv);
   if (only.includes('profile')) {
     try {
@@ -1030,7 +1043,7 @@ async function runNodeVersion(nv, list, upstreamUrl) {
     }
   }
   R.raw = parts;
-  R.A = analyse(list, parts);
+  R.A = analyse(list, parts, nv.major);
   R.T = tables(R.A);
   R.targetRows = targets(R.A);
   return R;
@@ -1109,6 +1122,7 @@ async function main() {
     log(`\nSide by side\n${textTable(P.cols, P.rows)}\n`);
     const G = goalTable(shown);
     log(`Goals (issue 13)\n${textTable(G.cols, G.rows)}\n`);
+    for (const r of shown) if (r.A.hostNoise) log(`host during the ${r.version} load phase: ${describeHostNoise(r.A.hostNoise)}`);
   }
   if (M.metricsSkipped) log(`note: ${M.metricsSkipped}`);
   log(`\n${M.cores} cores, bench on node ${M.node}, ${M.date}, ${elapsed.toFixed(0)} s; load average ${M.loadavg} at start, ${M.loadavgEnd} at end`);

@@ -89,7 +89,7 @@ function variants({ receivers, agentRegister = path.join(ROOT, 'build', 'registe
     // keeps the /error requests, so this variant exports those).
     agent('agent0', 'agent 0%', { TRACING_SAMPLE_RATE: '0' }),
     // The same without keeping errors: plain head sampling, nothing recorded for an unsampled request.
-    agent('agent0nokeep', 'agent 0%, no keeping', { TRACING_SAMPLE_RATE: '0', TRACING_KEEP_ERRORS: 'false' }, { inDefault: false }),
+    agent('agent0nokeep', 'agent 0%, no keeping', { TRACING_SAMPLE_RATE: '0', TRACING_KEEP_ERRORS: 'false' }),
     agent('agent10', 'agent 10%', { TRACING_SAMPLE_RATE: '0.1' }),
     // The cost of keeping errors (TRACING_KEEP_ERRORS, on by default): compare with 'agent10'.
     agent('agent10nokeep', 'agent 10%, no keeping', { TRACING_SAMPLE_RATE: '0.1', TRACING_KEEP_ERRORS: 'false' }, { inDefault: false }),
