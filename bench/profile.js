@@ -52,12 +52,16 @@ async function profileRun() {
   const target = pick(opt('variant', 'agent'));
   const baselineId = opt('baseline', 'bare');
   const baseline = baselineId === 'none' || baselineId === target.id ? undefined : pick(baselineId);
-  console.log(`profiling on ${routePath} with ${execPath}: 2 s warm-up + ${duration} s load per variant; profiles in ${path.relative(ROOT, dir)}`);
+  const warmSec = Number(opt('warmup', 2));
+  const rate = opt('rate') ? Number(opt('rate')) : undefined;
+  console.log(
+    `profiling on ${routePath} with ${execPath}: ${warmSec} s warm-up + ${duration} s load${rate ? ` at ${rate} req/s` : ''} per variant; profiles in ${path.relative(ROOT, dir)}`,
+  );
   const ctx = {
     routePath,
     duration,
-    warmSec: Number(opt('warmup', 2)),
-    rate: opt('rate') ? Number(opt('rate')) : undefined,
+    warmSec,
+    rate,
     dir,
     upstreamUrl: `http://127.0.0.1:${upstream.fields[0]}/`,
     execPath,

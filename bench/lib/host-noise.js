@@ -1,11 +1,12 @@
 'use strict';
 /**
- * How noisy the host was during a run, from two readings the run already has or can take for free:
- * the CPU steal time of the whole machine (/proc/stat: time the hypervisor gave this VM's vCPUs to
- * someone else), and how much bare node's own CPU per request moved from round to round. Bare node
- * does the same work in every round, so its spread is the host's, and a run whose bare moved a lot is
- * one whose absolute figures (µs, ms, req/s) are the host's too: only the ratios measured within one
- * round stay comparable. Readers of BENCHMARKS.md get the reading, and a flag when it is high.
+ * How noisy the host was during a run, from readings the run already has or can take for free: the
+ * CPU steal time of the whole machine (/proc/stat: time the hypervisor gave this VM's vCPUs to someone
+ * else), how much bare node's own CPU per request moved from round to round, and how it compares with
+ * issue 13's reference. Bare node does the same work in every round, so its spread and its distance
+ * from the reference are the host's, and a run where they are large is one whose absolute figures (µs,
+ * ms, req/s) are the host's too: only the ratios measured within one round stay comparable. Readers of
+ * BENCHMARKS.md get the reading, and a flag when it is high.
  */
 const fs = require('node:fs');
 
@@ -83,4 +84,4 @@ function describeHostNoise(n) {
   return `${parts.join('; ')}${n.noisy ? `. **Noisy host**: ${n.reasons.join('; ')}: read the ratios, not the absolute figures.` : '.'}`;
 }
 
-module.exports = { cpuTimes, cpuTimesOf, stealShareBetween, hostNoise, describeHostNoise, REFERENCE_BARE_CPU_US };
+module.exports = { cpuTimes, cpuTimesOf, stealShareBetween, hostNoise, describeHostNoise };
