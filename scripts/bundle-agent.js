@@ -7,11 +7,15 @@
  * and a compile; ~150 of them became one file (bench/apps/express-app.js, spawn -> listening, medians
  * of 12 interleaved runs on 2 cores: ~40 ms less on Node 20 and 24).
  *
+ * Bundled too, and shared: @opentelemetry/api, api-logs, core, instrumentation and
+ * semantic-conventions, which upstream's catalogue instrumentations and apps require as well. Loading
+ * them from node_modules was ~30 ms of startup (~110 files). src/share-bundled-packages.ts puts the
+ * bundle's instances in require.cache under the files Node resolves them to, so the process still
+ * holds one copy of each (one require-in-the-middle singleton, one hook on `require`).
+ *
  * Left outside, loaded from node_modules as before:
- * - packages that upstream's catalogue instrumentations load too (@opentelemetry/api, core,
- *   instrumentation, semantic-conventions, require-in-the-middle, ...): one copy in the process, so
- *   no second copy loads when a catalogue instrumentation does, and every InstrumentationBase shares
- *   one require-in-the-middle singleton (instrumentations/lazy-loader.ts relies on it);
+ * - import-in-the-middle: the ESM loader's generated modules import its files from node_modules, and
+ *   the Hook that InstrumentationBase creates must share their state;
  * - everything loaded lazily or only in the export worker (exporters, gRPC, propagators, resource
  *   detectors, metrics, re2js, the catalogue): a require() at the place it is needed, as before;
  * - JSON files (package.json reads) and Node's builtins.
@@ -24,8 +28,19 @@ const esbuild = require('esbuild');
 
 const ROOT = path.join(__dirname, '..');
 
-/** Packages loaded at startup by the agent and by nothing else in the process. */
+/** Packages loaded at startup by the agent (the shared ones also in share-bundled-packages.ts). */
 const BUNDLED_PACKAGES = new Set([
+  // shared with the catalogue and the app, through require.cache
+  '@opentelemetry/api',
+  '@opentelemetry/api-logs',
+  '@opentelemetry/core',
+  '@opentelemetry/semantic-conventions',
+  '@opentelemetry/instrumentation',
+  // what @opentelemetry/instrumentation requires at load, but import-in-the-middle (see above) and
+  // require-in-the-middle's `debug`, which express and many apps load from node_modules anyway
+  'require-in-the-middle',
+  'module-details-from-path',
+  // the agent's alone
   '@opentelemetry/sdk-trace',
   '@opentelemetry/resources',
   '@opentelemetry/context-async-hooks',
@@ -64,6 +79,10 @@ esbuild
     // Not minified: an internal error's stack trace should point at a readable line (esbuild drops the
     // comments either way); minifying whitespace measured no faster to load (15 interleaved runs).
     legalComments: 'none',
+    // No `module` condition (esbuild's default adds it): each package's files are the ones Node's
+    // require() resolves to (@opentelemetry/api's build/src/, not build/esm/), so the instances that
+    // share-bundled-packages.ts puts in require.cache have the exports Node would have given.
+    conditions: [],
     logLevel: 'warning',
   })
   .catch(() => {

@@ -52,11 +52,20 @@ export function shouldRegisterEsmHook(mode: EsmHookMode): boolean {
   return mode === 'on' || (mode === 'auto' && appLooksLikeEsm());
 }
 
+/**
+ * A require() that resolves from @opentelemetry/instrumentation's directory in node_modules, so it
+ * finds the import-in-the-middle that InstrumentationBase loads (the startup bundle leaves it there).
+ * The name is a variable: esbuild would otherwise try to resolve the literal into the bundle.
+ */
+const INSTRUMENTATION_PACKAGE_JSON = '@opentelemetry/instrumentation/package.json';
+export function requireBesideInstrumentation(): NodeJS.Require {
+  return createRequire(require.resolve(INSTRUMENTATION_PACKAGE_JSON));
+}
+
 export function registerEsmLoaderHook(include: string[]): boolean {
   const nodeModule = require('module') as { register?: (specifier: string, parentURL: string | URL, options?: object) => void };
   if (typeof nodeModule.register !== 'function' || include.length === 0) return false;
-  const fromInstrumentation = createRequire(require.resolve('@opentelemetry/instrumentation/package.json'));
-  const hookPath = fromInstrumentation.resolve('import-in-the-middle/hook.mjs');
+  const hookPath = requireBesideInstrumentation().resolve('import-in-the-middle/hook.mjs');
   nodeModule.register(pathToFileURL(hookPath).href, pathToFileURL(__filename), { data: { include } });
   return true;
 }

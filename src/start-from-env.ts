@@ -7,11 +7,14 @@
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { startAgent } from './agent';
+import { shareBundledPackages } from './share-bundled-packages';
 
 export function startFromEnv(): void {
   const loaded = loadConfig();
   const logger = createLogger(loaded.config.logLevel);
   for (const problem of loaded.problems) logger.warn(problem);
   if (!loaded.config.enabled) return;
+  // Before anything outside the bundle can require @opentelemetry/* (the catalogue, the app).
+  shareBundledPackages();
   startAgent(loaded, logger);
 }

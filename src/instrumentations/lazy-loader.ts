@@ -39,12 +39,12 @@
  * (there is none: the first file to finish is the first match). A module required before the agent
  * started (not possible with `-r`) is not patched, as with upstream.
  */
-import { createRequire } from 'module';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { AgentLogger } from '../logger';
 import { reportInternalError } from '../safe';
 import { errorMessage } from '../error-message';
+import { requireBesideInstrumentation } from '../esm';
 
 type ModuleExports = unknown;
 type OnRequire = (exports: ModuleExports, name: string, baseDir?: string) => ModuleExports;
@@ -74,8 +74,6 @@ export interface LazyInstrumentations {
   readonly loaded: ReadonlyMap<string, Instrumentation>;
   uninstall(): void;
 }
-
-const instrumentationRequire = createRequire(require.resolve('@opentelemetry/instrumentation/package.json'));
 
 /** Whether `name` (a module name or `pkg/internal/file.js`) belongs to module `target`. */
 function belongsTo(name: string, target: string, isCore: boolean): boolean {
@@ -152,7 +150,9 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
   }
 
   // require(): entries in the singleton's trie, matched like the instrumentations' own entries.
-  const { RequireInTheMiddleSingleton } = instrumentationRequire('./build/src/platform/node/RequireInTheMiddleSingleton') as {
+  // A path esbuild resolves: in the startup bundle this is the bundle's copy, the one its
+  // InstrumentationBase registers in (a runtime require would load a second singleton and hook).
+  const { RequireInTheMiddleSingleton } = require('@opentelemetry/instrumentation/build/src/platform/node/RequireInTheMiddleSingleton') as {
     RequireInTheMiddleSingleton: { getInstance(): { register(moduleName: string, onRequire: OnRequire): unknown } };
   };
   const singleton = RequireInTheMiddleSingleton.getInstance();
@@ -163,7 +163,7 @@ export function installLazyInstrumentations(options: LazyInstrumentationOptions)
   // import: the import-in-the-middle copy InstrumentationBase uses, so the loader (esm.ts) feeds it.
   let esmHook: { unhook(): void } | undefined;
   if (options.esm) {
-    const { Hook } = instrumentationRequire('import-in-the-middle') as {
+    const { Hook } = requireBesideInstrumentation()('import-in-the-middle') as {
       Hook: new (
         modules: string[],
         options: { internals: boolean },

@@ -167,6 +167,23 @@ describe('TRACING_INSTRUMENTATIONS (integration)', function () {
     }
   });
 
+  it("the catalogue and the app get the startup bundle's OpenTelemetry packages: no second copy loads from node_modules", async () => {
+    const result = await runApp(fixture('shared-packages-app.js'), { env: { TRACING_EXPORTER: 'none', TRACING_INSTRUMENTATIONS: '+dns' } });
+    expect(result.code, result.stderr).to.equal(0);
+    const report = JSON.parse(result.stdout.trim());
+    // One entry each: the bundle's instance in require.cache under the file Node resolves the package
+    // to. A second copy would show its files here (and, for instrumentation, a second require hook).
+    expect(report.files).to.deep.equal({
+      '@opentelemetry/api': ['build/src/index.js'],
+      '@opentelemetry/api-logs': ['build/src/index.js'],
+      '@opentelemetry/core': ['build/src/index.js'],
+      '@opentelemetry/instrumentation': ['build/src/index.js'],
+      '@opentelemetry/semantic-conventions': ['dist/index.cjs'],
+    });
+    expect(report.catalogueSharesInstrumentationBase).to.equal(true);
+    expect(report.tracerProvider).to.not.equal('NoopTracerProvider');
+  });
+
   it('-name removes a default instrumentation without restating the rest; a bad name is one stderr line', async () => {
     const result = await runApp(fixture('dns-app.js'), { env: { TRACING_EXPORTER: 'none', TRACING_INSTRUMENTATIONS: '-dns,-nosuchlib' } });
     expect(result.code, result.stderr).to.equal(0);
