@@ -53,7 +53,7 @@ export function shareBundledPackages(): void {
     try {
       filename = require.resolve(name);
     } catch {
-      continue; // not installed beside the agent: nothing else can resolve it from here either
+      continue; // not resolvable from the agent: a copy nested under another package stays its own
     }
     if (require.cache[filename] !== undefined) continue;
     const cached = new Module(filename, module);

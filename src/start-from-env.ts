@@ -8,13 +8,16 @@ import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { startAgent } from './agent';
 import { shareBundledPackages } from './share-bundled-packages';
+import { safely, setSafeLogger } from './safe';
 
 export function startFromEnv(): void {
   const loaded = loadConfig();
   const logger = createLogger(loaded.config.logLevel);
   for (const problem of loaded.problems) logger.warn(problem);
   if (!loaded.config.enabled) return;
-  // Before anything outside the bundle can require @opentelemetry/* (the catalogue, the app).
-  shareBundledPackages();
+  // Before anything outside the bundle can require @opentelemetry/* (the catalogue, the app). Should
+  // Node's module internals change, the agent still starts: those packages then load a second copy.
+  setSafeLogger(logger);
+  safely('sharing the bundled packages', undefined, shareBundledPackages);
   startAgent(loaded, logger);
 }
