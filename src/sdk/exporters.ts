@@ -1,9 +1,9 @@
 /**
- * Builds the configured span exporters, inside the export worker only. Each exporter module is
- * required only when named in TRACING_EXPORTER (the gRPC exporter alone loads ~330 modules).
+ * Builds the configured span exporters, inside the export worker only. Each exporter's packages are
+ * required only when named in TRACING_EXPORTER: in the worker's bundle (scripts/bundle-agent.js) their
+ * code is compiled in but runs only then; Jaeger's (thrift) loads from node_modules.
  */
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import { createRequire } from 'module';
 import { readFileSync } from 'fs';
 import { gzipSync } from 'zlib';
 import type { AgentConfig, ExporterName } from '../config/types';
@@ -61,14 +61,14 @@ function fastTraceSerializer(upstream: OtlpTraceSerializer): OtlpTraceSerializer
 }
 
 function createOtlpGrpcExporter(config: AgentConfig): NamedExporter {
-  // What upstream's OTLPTraceExporter (exporter-trace-otlp-grpc 0.222.0) builds, from the copies it
-  // uses, with our serializer: its gRPC transport, options, metadata, TLS, compression and metrics.
-  const grpcRequire = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-grpc'));
-  const grpcBase = grpcRequire('@opentelemetry/otlp-grpc-exporter-base') as OtlpGrpcExporterBaseModule;
-  const base = grpcRequire('@opentelemetry/otlp-exporter-base') as OtlpExporterBaseModule;
-  const transformer = grpcRequire('@opentelemetry/otlp-transformer') as OtlpTransformerModule;
-  // @grpc/grpc-js is the exporter's own dependency: take the same copy it uses.
-  const grpc = createRequire(grpcRequire.resolve('@opentelemetry/otlp-grpc-exporter-base'))('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  // What upstream's OTLPTraceExporter (exporter-trace-otlp-grpc 0.222.0) builds, from the packages it
+  // uses (our dependencies too, at the versions it pins, so npm installs one copy), with our serializer:
+  // its gRPC transport, options, metadata, TLS, compression and metrics. Required by name, so that
+  // scripts/bundle-agent.js compiles them into the export worker's bundle.
+  const grpcBase = require('@opentelemetry/otlp-grpc-exporter-base') as OtlpGrpcExporterBaseModule;
+  const base = require('@opentelemetry/otlp-exporter-base') as OtlpExporterBaseModule;
+  const transformer = require('@opentelemetry/otlp-transformer') as OtlpTransformerModule;
+  const grpc = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
   const url = config.endpoint ?? DEFAULT_OTLP_GRPC_ENDPOINT;
   const metadata = new grpc.Metadata();
   for (const [key, value] of Object.entries(config.headers)) metadata.set(key, value);
@@ -231,15 +231,14 @@ function parseRetryAfterMs(value: string | undefined): number | undefined {
 }
 
 function createOtlpHttpExporter(config: AgentConfig): NamedExporter {
-  // Upstream's own building blocks, taken from the copies @opentelemetry/exporter-trace-otlp-proto uses:
-  // the same serializer, concurrency-bounded delegate and exporter metrics as its OTLPTraceExporter,
-  // with OtlpHttpTransport instead of its retrying HTTP transport (createOtlpNetworkExportDelegate is
-  // the public way to bring a transport, as the gRPC exporter does).
-  const protoRequire = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-proto'));
-  const base = protoRequire('@opentelemetry/otlp-exporter-base') as OtlpExporterBaseModule;
-  const nodeHttp = protoRequire('@opentelemetry/otlp-exporter-base/node-http') as OtlpExporterBaseNodeHttpModule;
-  const transformer = protoRequire('@opentelemetry/otlp-transformer') as OtlpTransformerModule;
-  const { version } = protoRequire('@opentelemetry/exporter-trace-otlp-proto/package.json') as { version: string };
+  // Upstream's own building blocks, the packages @opentelemetry/exporter-trace-otlp-proto uses (as for
+  // gRPC above): the same serializer, concurrency-bounded delegate and exporter metrics as its
+  // OTLPTraceExporter, with OtlpHttpTransport instead of its retrying HTTP transport
+  // (createOtlpNetworkExportDelegate is the public way to bring a transport, as the gRPC exporter does).
+  const base = require('@opentelemetry/otlp-exporter-base') as OtlpExporterBaseModule;
+  const nodeHttp = require('@opentelemetry/otlp-exporter-base/node-http') as OtlpExporterBaseNodeHttpModule;
+  const transformer = require('@opentelemetry/otlp-transformer') as OtlpTransformerModule;
+  const { version } = require('@opentelemetry/exporter-trace-otlp-proto/package.json') as { version: string };
 
   const url = config.endpoint ?? DEFAULT_OTLP_HTTP_ENDPOINT;
   const parsed = new URL(url);

@@ -17,18 +17,13 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { closeSync, openSync } from 'fs';
-import { createRequire } from 'module';
 import { writeAllSync } from '../write-all-sync';
 
 type OtlpTransformerModule = typeof import('@opentelemetry/otlp-transformer');
 
-/**
- * Upstream's serializer, from the copy @opentelemetry/exporter-trace-otlp-proto uses (as exporters.ts
- * takes it for OTLP/HTTP): otlp-transformer is its dependency, not ours. Loaded on first use only.
- */
+/** Upstream's serializer (otlp-transformer, as exporters.ts takes it for OTLP/HTTP). Loaded on first use only. */
 function loadJsonTraceSerializer(): OtlpTransformerModule['JsonTraceSerializer'] {
-  const protoRequire = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-proto'));
-  return (protoRequire('@opentelemetry/otlp-transformer') as OtlpTransformerModule).JsonTraceSerializer;
+  return (require('@opentelemetry/otlp-transformer') as OtlpTransformerModule).JsonTraceSerializer;
 }
 
 const NEWLINE = Buffer.from('\n');

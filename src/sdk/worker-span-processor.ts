@@ -34,10 +34,13 @@ import { errorMessage } from '../error-message';
 
 const HANDOFF_DELAY_MS = 200;
 
-/** Set (to true) by scripts/bundle-agent.js in build/agent-bundle.js, whose __dirname is build/. */
+/**
+ * Set (to true) by scripts/bundle-agent.js in build/agent-bundle.js, whose __dirname is build/: the
+ * worker then runs the worker's own bundle, build/export-worker-bundle.js (less memory for its life).
+ */
 declare const OTEL_AGENT_BUNDLE: boolean | undefined;
 const EXPORT_WORKER_FILE =
-  typeof OTEL_AGENT_BUNDLE === 'undefined' ? path.join(__dirname, 'export-worker.js') : path.join(__dirname, 'src', 'sdk', 'export-worker.js');
+  typeof OTEL_AGENT_BUNDLE === 'undefined' ? path.join(__dirname, 'export-worker.js') : path.join(__dirname, 'export-worker-bundle.js');
 
 /**
  * The export worker's young generation, in V8's count (3 x the semi-space: 8 MiB is ~2.7 MiB

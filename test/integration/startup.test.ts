@@ -122,6 +122,28 @@ describe('startup (integration)', function () {
       }
     });
   }
+
+  it('the export worker runs its own bundle: no gRPC, protobuf or OTLP file loads from node_modules, and spans arrive', async () => {
+    const receiver = await startOtlpGrpcReceiver();
+    // NODE_DEBUG=module: both threads print each file they load ('load "<file>" for module ...').
+    const app = startApp(fixture('express5-app.js'), { env: { TRACING_ENDPOINT: receiver.url, TRACING_SCHEDULE_DELAY_MS: '50', NODE_DEBUG: 'module' } });
+    try {
+      const port = await app.port();
+      await getJson(`http://127.0.0.1:${port}/users/7`);
+      await receiver.waitForSpans((all) => all.some((span) => span.name === 'GET /users/:id'));
+    } finally {
+      await app.stop('SIGKILL');
+      await receiver.close();
+    }
+    const loaded = [...app.stderr.matchAll(/load "([^"]+)" for module/g)].map((match) => match[1].split(/[\\/]/).join('/'));
+    // The worker's loads are in the output (so this test can fail): its bundle is the file it ran.
+    expect(loaded.some((file) => file.endsWith('/build/export-worker-bundle.js'))).to.equal(true);
+    // Unbundled, the worker loaded ~250 files of these packages, each held in memory for its life.
+    const fromNodeModules = loaded.filter((file) =>
+      /\/node_modules\/(@grpc\/|protobufjs\/|@opentelemetry\/(otlp-|sdk-trace|resources\/|exporter-trace-))/.test(file),
+    );
+    expect(fromNodeModules).to.deep.equal([]);
+  });
 });
 
 describe('TRACING_INSTRUMENTATIONS (integration)', function () {
