@@ -14,8 +14,11 @@ const { textTable } = require('./table');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The agent's bundles (scripts/bundle-agent.js): the startup one and the export worker's, both in build/. */
+const BUNDLE_FILE = /\/build\/(?:agent-bundle|export-worker-bundle)\.js$/;
+
 /**
- * Where each module starts in the agent's startup bundle (build/agent-bundle.js, scripts/bundle-agent.js):
+ * Where each module starts in one of the agent's bundles:
  * esbuild writes a `// build/src/x.js` or `// node_modules/pkg/...` line before each module's code.
  * Sorted [0-based line, path] pairs per bundle file, read once.
  */
@@ -47,9 +50,11 @@ function bundleModuleAt(file, line) {
 /** The module a function of the bundle comes from (its path as it was before bundling), else undefined. */
 function unbundledPathOf(url, line) {
   const norm = url.replace(/\\/g, '/');
-  if (!norm.endsWith('/build/agent-bundle.js')) return undefined;
+  const bundle = BUNDLE_FILE.exec(norm);
+  if (bundle === null) return undefined;
   const module = bundleModuleAt(url, line);
-  return module === undefined ? undefined : norm.slice(0, -'agent-bundle.js'.length) + module.replace(/^build\//, '');
+  // build/src/x.js beside the bundle's build/; node_modules/pkg/... of the project the build is in
+  return module === undefined ? undefined : norm.slice(0, bundle.index + '/build/'.length) + module.replace(/^build\//, '');
 }
 
 /** The component a function belongs to: a package, one of our modules, node core, or the bench app. */
@@ -92,7 +97,7 @@ function selfTimes(file, { fromMs = 0, toMs = Infinity } = {}) {
     }
     busy += us;
     const bundled = callFrame.url ? callFrame.url.replace(/^file:\/\//, '') : '';
-    // A function of the startup bundle is shown as from the module it was bundled from.
+    // A function of a bundle is shown as from the module it was bundled from.
     const url = (bundled && unbundledPathOf(bundled, callFrame.lineNumber)) || bundled;
     const short = url
       .replace(ROOT + '/', '')
