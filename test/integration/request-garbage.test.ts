@@ -1,12 +1,17 @@
 /**
  * The garbage the agent adds to a traced express request, in heap bytes (deterministic on a busy
  * machine, unlike time): the same app with and without the agent, 100% sampling, OTLP gRPC export.
- * The budgets are this version's figures with room (the bench measures what they cost in time).
+ * Per request means the slope between a 200- and a 1000-request window (request-garbage-app.js): a
+ * single window's average also carried heap allocated once per window, which moved the figure by ~2
+ * KiB on Node 22 between builds with the same per-request code (and failed the budget once in CI).
+ * The budgets are this version's figures with room (the bench measures what they cost in time):
+ * ~3.8 KiB on Node 20, ~4.5 on Node 22, ~10.5 on Node 24 (AsyncContextFrame copies a Map per
+ * context.with).
  *
  * Guards in particular request-fields.ts: on Node 20 and 22 a field the agent first sets on a request
  * or response after express gave it its own prototype costs ~1.4 KiB of hidden-class copies per
- * request; the express pipeline and the error-body state were set so (Node 20: +13.0 KiB per request
- * before, +9.7 after; Node 22: +11.4 before, +8.5 after; Node 24: +12.7 either way).
+ * request; the express pipeline and the error-body state were set so (Node 20: 13.0 -> 9.7 KiB per
+ * request, Node 22: 11.4 -> 8.5, as 500-request window averages).
  */
 import { expect } from 'chai';
 import { startApp } from '../helpers/app-process';
@@ -15,8 +20,8 @@ import { startOtlpGrpcReceiver } from '../helpers/receivers';
 import type { Receiver } from '../helpers/receivers';
 
 /** KiB of heap the agent may add per request, by Node major. */
-const ADDED_KIB_BUDGET: Record<string, number> = { '20': 11, '22': 10, '24': 15 };
-/** Young generation larger than a window's garbage (500 requests x ~50 KiB), so no collection runs in it. */
+const ADDED_KIB_BUDGET: Record<string, number> = { '20': 5, '22': 6, '24': 13 };
+/** Young generation larger than a window's garbage (1000 requests x ~50 KiB), so no collection runs in it. */
 const NODE_ARGS = ['--min-semi-space-size=64', '--max-semi-space-size=64'];
 
 describe('garbage per traced express request (integration)', function () {
@@ -53,8 +58,8 @@ describe('garbage per traced express request (integration)', function () {
     const addedKib = (traced - bare) / 1024;
     expect(bare, 'the bare app allocates something per request').to.be.greaterThan(1024);
     expect(addedKib, `Node ${process.versions.node}: bare ${bare} B, agent ${traced} B per request`).to.be.at.most(budget);
-    // The requests measured were traced: their SERVER spans (400 warm-up + 500 measured) were exported.
-    const spans = await receiver.waitForSpans((received) => received.filter((span) => span.name === 'GET /users/:id').length >= 900);
-    expect(spans.filter((span) => span.name === 'GET /users/:id').length).to.be.at.least(900);
+    // The requests measured were traced: their SERVER spans (400 warm-up + 1200 measured) were exported.
+    const spans = await receiver.waitForSpans((received) => received.filter((span) => span.name === 'GET /users/:id').length >= 1600);
+    expect(spans.filter((span) => span.name === 'GET /users/:id').length).to.be.at.least(1600);
   });
 });
